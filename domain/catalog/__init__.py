@@ -1,0 +1,1 @@
+"""Catalog: loading, validating and watching the admin resources (templates, bindings, clusters)."""

@@ -1,0 +1,128 @@
+"""Keep a running process's catalog current: reload on change, keep the last good one on error."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import TracebackType
+
+from domain.catalog.catalog import Catalog, LoadResult, load_catalog
+from domain.catalog.documents import find_files
+
+log = logging.getLogger("debug_sessions.catalog")
+
+Fingerprint = tuple[tuple[str, int, int], ...]
+
+
+def fingerprint(paths: Sequence[Path]) -> Fingerprint:
+    """(path, size, mtime) of every manifest file: changes when a file is added, removed or edited."""
+    files, _ = find_files(paths)
+    out: list[tuple[str, int, int]] = []
+    for f in files:
+        try:
+            st = f.stat()
+        except OSError:
+            continue  # removed between listing and stat; the next poll sees the final state
+        out.append((str(f), st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+class CatalogWatcher:
+    """Polls the catalog paths and swaps in each new valid catalog.
+
+    Polling (not inotify) because it also works for ConfigMap volumes, whose atomic symlink swaps
+    inotify-based watchers often miss, and it costs one `stat` per file per interval. A change is
+    picked up within `interval` seconds plus the load time.
+    """
+
+    def __init__(
+        self,
+        paths: Sequence[Path | str],
+        strict: bool = False,
+        interval: float = 0.5,
+        on_change: Callable[[Catalog], None] | None = None,
+    ) -> None:
+        self.paths = [Path(p) for p in paths]
+        self.strict = strict
+        self.interval = interval
+        self.on_change = on_change
+        self._lock = threading.Lock()
+        self._catalog: Catalog | None = None
+        self._last_result: LoadResult | None = None
+        self._fingerprint: Fingerprint | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.generation = 0
+        """Incremented on every successful swap; tests and health checks read it."""
+
+    @property
+    def catalog(self) -> Catalog | None:
+        """The last good catalog (None until one loaded without errors)."""
+        with self._lock:
+            return self._catalog
+
+    @property
+    def last_result(self) -> LoadResult | None:
+        """The outcome of the most recent load attempt, good or bad."""
+        with self._lock:
+            return self._last_result
+
+    def reload(self) -> LoadResult:
+        """Load now; swap the catalog in if valid, otherwise keep the previous one and log why."""
+        fp = fingerprint(self.paths)
+        result = load_catalog(self.paths, strict=self.strict)
+        with self._lock:
+            self._fingerprint = fp
+            self._last_result = result
+            if result.catalog is not None:
+                self._catalog = result.catalog
+                self.generation += 1
+        for d in result.warnings:
+            log.warning("catalog: %s", d)
+        if result.catalog is None:
+            for d in result.errors:
+                log.error("catalog: %s", d)
+            kept = "keeping the last good catalog" if self._catalog is not None else "no catalog loaded yet"
+            log.error("catalog: rejected (%d errors); %s", len(result.errors), kept)
+        else:
+            log.info("catalog: loaded %s", result.catalog.summary())
+            if self.on_change is not None:
+                self.on_change(result.catalog)
+        return result
+
+    def poll(self) -> bool:
+        """Reload if the files changed since the last load; True if a reload happened."""
+        if fingerprint(self.paths) == self._fingerprint:
+            return False
+        self.reload()
+        return True
+
+    def start(self) -> CatalogWatcher:
+        """Load once, then poll in a daemon thread."""
+        self.reload()
+        self._thread = threading.Thread(target=self._run, name="catalog-watcher", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop polling and wait for the thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.poll()
+            except Exception:  # the watcher must survive anything a half-written file can cause
+                log.exception("catalog: reload failed unexpectedly; keeping the last good catalog")
+
+    def __enter__(self) -> CatalogWatcher:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,80 @@
+"""`dsctl validate`: the real console script, run as an admin would run it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO, WriteFiles
+from tests.domain.test_loader import POD
+
+DSCTL = shutil.which("dsctl", path=str(Path(sys.executable).parent)) or "dsctl"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([DSCTL, *args], capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_broken_file_prints_precise_error_and_exits_1(write_files: WriteFiles) -> None:
+    root = write_files(
+        {"ok.yaml": POD, "broken.yaml": POD.replace("image: busybox", "image: busybox\n    bogus")}
+    )
+    proc = run("validate", str(root))
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines() == [
+        f"{root}/broken.yaml:1:-: YAML syntax error at line 12, column 1: while scanning a simple key "
+        "could not find expected ':'"
+    ]
+    assert proc.stderr.strip() == "invalid: 1 error(s), 0 warning(s)"
+
+
+def test_field_errors_and_warnings_one_per_line(write_files: WriteFiles) -> None:
+    bad = POD.replace("name: pod", "name: pod\n  labels: {a: b}\n  colour: red").replace(
+        "- name: debug", "- imagePullPolicy: Always"
+    )
+    root = write_files({"x.yaml": bad})
+    proc = run("validate", str(root / "x.yaml"))
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines() == [
+        f"{root}/x.yaml:1:spec.template.spec.containers[0].name: required field is missing",
+        f'{root}/x.yaml:1:metadata.colour: warning: unknown field "colour"; it is ignored',
+    ]
+
+
+def test_demo_catalog_is_valid() -> None:
+    proc = run("validate", str(REPO / "examples" / "catalog"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stderr.startswith("valid: ")
+
+
+def test_strict_flag_makes_unknown_fields_fatal(write_files: WriteFiles) -> None:
+    root = write_files({"x.yaml": POD.replace("name: pod", "name: pod\n  colour: red")})
+    assert run("validate", str(root)).returncode == 0
+    proc = run("validate", "--strict", str(root))
+    assert proc.returncode == 1
+    assert (
+        proc.stdout.strip()
+        == f'{root}/x.yaml:1:metadata.colour: unknown field "colour"; it is ignored (strict mode)'
+    )
+
+
+def test_quiet_hides_warnings(write_files: WriteFiles) -> None:
+    root = write_files({"x.yaml": POD.replace("name: pod", "name: pod\n  colour: red")})
+    proc = run("validate", "-q", str(root))
+    assert (proc.returncode, proc.stdout) == (0, "")
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run().returncode == 2
+    assert run("validate").returncode == 2
+    proc = run("frobnicate")
+    assert proc.returncode == 2
+    assert "invalid choice: 'frobnicate'" in proc.stderr
+
+
+def test_missing_path_exits_1(tmp_path: Path) -> None:
+    proc = run("validate", str(tmp_path / "absent"))
+    assert proc.returncode == 1
+    assert proc.stdout.strip() == f"{tmp_path / 'absent'}:0:-: no such file or directory"
