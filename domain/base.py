@@ -35,6 +35,19 @@ class Model(BaseModel):
         return field in self.model_fields_set and field in type(self).model_fields
 
 
+class Frozen(BaseModel):
+    """Immutable value computed by our code (resolution results, snapshots): camelCase on the wire like
+    the manifests, so a workflow input reads the same as the catalog in the Temporal UI."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        extra="forbid",
+        serialize_by_alias=True,
+    )
+
+
 def strip_unknown(model: BaseModel, path: str = "") -> list[Finding]:
     """Remove unknown fields from `model` and everything below it; one warning per removed field."""
     findings: list[Finding] = []

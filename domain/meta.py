@@ -30,9 +30,7 @@ class ObjectMeta(Model):
     creation_timestamp: Time | None = None
     deletion_timestamp: Time | None = None
     finalizers: list[str] = Field(default_factory=list)
-    owner_references: Annotated[list[dict[str, Any]], K8sType("[]V1OwnerReference")] = Field(
-        default_factory=list
-    )
+    owner_references: Annotated[list[dict[str, Any]], K8sType("[]V1OwnerReference")] = Field(default_factory=list)
     managed_fields: list[dict[str, Any]] = Field(default_factory=list)
 
 

@@ -35,8 +35,8 @@ class DebugPodSpecInner(Model):
     priority_class_name: str | None = None
     runtime_class_name: str | None = None
     preemption_policy: Literal["PreemptLowerPriority", "Never"] | None = None
-    topology_spread_constraints: Annotated[list[dict[str, Any]], K8sType("[]V1TopologySpreadConstraint")] = (
-        Field(default_factory=list)
+    topology_spread_constraints: Annotated[list[dict[str, Any]], K8sType("[]V1TopologySpreadConstraint")] = Field(
+        default_factory=list
     )
     dns_config: Annotated[dict[str, Any] | None, K8sType("V1PodDNSConfig")] = None
     share_process_namespace: bool = False

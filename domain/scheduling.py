@@ -24,12 +24,12 @@ class SchedulingConstraints(Model):
     required_pod_anti_affinity: Annotated[list[dict[str, Any]], K8sType("[]V1PodAffinityTerm")] = Field(
         default_factory=list
     )
-    preferred_pod_anti_affinity: Annotated[list[dict[str, Any]], K8sType("[]V1WeightedPodAffinityTerm")] = (
-        Field(default_factory=list)
+    preferred_pod_anti_affinity: Annotated[list[dict[str, Any]], K8sType("[]V1WeightedPodAffinityTerm")] = Field(
+        default_factory=list
     )
     tolerations: Tolerations = Field(default_factory=list)
-    topology_spread_constraints: Annotated[list[dict[str, Any]], K8sType("[]V1TopologySpreadConstraint")] = (
-        Field(default_factory=list)
+    topology_spread_constraints: Annotated[list[dict[str, Any]], K8sType("[]V1TopologySpreadConstraint")] = Field(
+        default_factory=list
     )
     denied_nodes: list[str] = Field(default_factory=list)
     """Node-name globs; exact names are enforced through node affinity (see the renderer)."""

@@ -23,13 +23,9 @@ def normalise(kind: str, doc: Raw) -> list[Finding]:
     if kind == "DebugSessionTemplate":
         _terminal_sharing_method(spec, findings)
         _kubectl_debug_namespace_lists(spec, findings)
-        _namespace_constraint_patterns(
-            spec.get("namespaceConstraints"), "spec.namespaceConstraints", findings
-        )
+        _namespace_constraint_patterns(spec.get("namespaceConstraints"), "spec.namespaceConstraints", findings)
     elif kind == "DebugSessionClusterBinding":
-        _namespace_constraint_patterns(
-            spec.get("namespaceConstraints"), "spec.namespaceConstraints", findings
-        )
+        _namespace_constraint_patterns(spec.get("namespaceConstraints"), "spec.namespaceConstraints", findings)
         _binding_auto_approve(spec, findings)
     return findings
 

@@ -173,9 +173,7 @@ def cross_reference(catalog: Catalog) -> list[Diagnostic]:
         if s.template_ref is not None and s.template_ref.name not in catalog.session_templates:
             at(
                 kk,
-                error(
-                    "spec.templateRef.name", f'DebugSessionTemplate "{s.template_ref.name}" does not exist'
-                ),
+                error("spec.templateRef.name", f'DebugSessionTemplate "{s.template_ref.name}" does not exist'),
             )
         if s.template_selector is not None and not bound_templates(catalog, b):
             at(kk, warning("spec.templateSelector", "matches no DebugSessionTemplate"))
@@ -210,8 +208,7 @@ def _tenant_aliases(catalog: Catalog) -> list[Diagnostic]:
                 out.append(
                     warning(
                         "spec.tenant",
-                        f'tenant alias "{tenant}" is shared with {others}: '
-                        "requests naming it are refused as ambiguous",
+                        f'tenant alias "{tenant}" is shared with {others}: requests naming it are refused as ambiguous',
                     ).located(src.file, src.doc)
                 )
             if tenant in catalog.clusters and tenant != name:
@@ -248,9 +245,7 @@ def bound_templates(catalog: Catalog, b: DebugSessionClusterBinding) -> list[str
     selector = b.spec.template_selector
     if selector is None:
         return []
-    return sorted(
-        n for n, t in catalog.session_templates.items() if selector_matches(selector, t.metadata.labels)
-    )
+    return sorted(n for n, t in catalog.session_templates.items() if selector_matches(selector, t.metadata.labels))
 
 
 def bound_clusters(catalog: Catalog, b: DebugSessionClusterBinding) -> list[str]:
@@ -258,9 +253,7 @@ def bound_clusters(catalog: Catalog, b: DebugSessionClusterBinding) -> list[str]
     names = set(b.spec.clusters)
     if b.spec.cluster_selector is not None:
         names |= {
-            n
-            for n, c in catalog.clusters.items()
-            if selector_matches(b.spec.cluster_selector, c.metadata.labels)
+            n for n, c in catalog.clusters.items() if selector_matches(b.spec.cluster_selector, c.metadata.labels)
         }
     return sorted(names)
 

@@ -103,9 +103,7 @@ def parse_documents(text: str, name: str) -> tuple[list[RawDocument], list[Diagn
     finally:
         loader.dispose()
     warnings = [
-        Diagnostic(name, d.doc, "-", msg, Severity.WARNING, "duplicate-key")
-        for d in docs
-        for msg in d.duplicate_keys
+        Diagnostic(name, d.doc, "-", msg, Severity.WARNING, "duplicate-key") for d in docs for msg in d.duplicate_keys
     ]
     return docs, warnings
 

@@ -54,9 +54,7 @@ def pod_template_first_document(text: str, path: str, workload_type: str | None 
     if data is None:
         return []
     if not isinstance(data, dict):
-        return [
-            error(path, "first document must be a PodSpec (a mapping) or a Pod/Deployment/DaemonSet manifest")
-        ]
+        return [error(path, "first document must be a PodSpec (a mapping) or a Pod/Deployment/DaemonSet manifest")]
     api_version, kind = data.get("apiVersion"), data.get("kind")
     if api_version is None and kind is None:
         return []

@@ -60,9 +60,7 @@ def metadata_rules(meta: ObjectMeta, namespaced: bool = False) -> list[Finding]:
             )
         )
     if namespaced and meta.namespace is not None and not _DNS_LABEL.match(meta.namespace):
-        out.append(
-            error("metadata.namespace", f'"{meta.namespace}" is not a valid namespace name (RFC 1123 label)')
-        )
+        out.append(error("metadata.namespace", f'"{meta.namespace}" is not a valid namespace name (RFC 1123 label)'))
     return out
 
 
@@ -126,9 +124,7 @@ def scheduling_options_rules(opts: SchedulingOptions | None, path: str) -> list[
             out.append(error(join_path(p, "displayName"), "required field is missing"))
         defaults += opt.default
     if defaults > 1:
-        out.append(
-            error(join_path(path, "options"), f"at most one option may be the default, found {defaults}")
-        )
+        out.append(error(join_path(path, "options"), f"at most one option may be the default, found {defaults}"))
     return out
 
 
@@ -143,9 +139,7 @@ def namespace_constraints_rules(nc: NamespaceConstraints | None, path: str) -> l
         ("deniedNamespaces", nc.denied_namespaces),
     ):
         if flt is not None and flt.is_empty():
-            out.append(
-                error(join_path(path, key), "must have at least one pattern or selectorTerm when present")
-            )
+            out.append(error(join_path(path, key), "must have at least one pattern or selectorTerm when present"))
     allowed = nc.allowed_namespaces
     only_patterns = allowed is not None and allowed.patterns and not allowed.selector_terms
     if allowed is not None and only_patterns and not any(match_pattern(p, default) for p in allowed.patterns):
@@ -153,8 +147,7 @@ def namespace_constraints_rules(nc: NamespaceConstraints | None, path: str) -> l
         out.append(
             error(
                 join_path(path, "defaultNamespace"),
-                f'defaultNamespace "{default}" must{literal} match allowedNamespaces.patterns '
-                f"{allowed.patterns}",
+                f'defaultNamespace "{default}" must{literal} match allowedNamespaces.patterns {allowed.patterns}',
             )
         )
     denied = nc.denied_namespaces
@@ -197,15 +190,11 @@ def impersonation_rules(imp: ImpersonationConfig | None, path: str) -> list[Find
             )
         ]
     if mode == "associated-node":
-        out.append(
-            error(join_path(path, "mode"), 'mode "associated-node" is not supported for debug sessions')
-        )
+        out.append(error(join_path(path, "mode"), 'mode "associated-node" is not supported for debug sessions'))
     if sa is None and mode is None:
         out.append(error(join_path(path, "serviceAccountRef"), "required field is missing"))
     if sa is not None and imp.user_name:
-        out.append(
-            error(join_path(path, "userName"), "userName and serviceAccountRef are mutually exclusive")
-        )
+        out.append(error(join_path(path, "userName"), "userName and serviceAccountRef are mutually exclusive"))
     if sa is not None and mode == "user-info":
         out.append(error(join_path(path, "serviceAccountRef"), 'cannot be used with mode "user-info"'))
     for i, group in enumerate(imp.groups):
@@ -227,9 +216,7 @@ def impersonation_rules(imp: ImpersonationConfig | None, path: str) -> list[Find
                 out.append(error(p, "extra values must be non-empty"))
     if mode == "serviceaccount" and imp.user_name and not imp.user_name.startswith("system:serviceaccount:"):
         out.append(
-            error(
-                join_path(path, "userName"), 'must start with "system:serviceaccount:" in mode serviceaccount'
-            )
+            error(join_path(path, "userName"), 'must start with "system:serviceaccount:" in mode serviceaccount')
         )
     if mode == "arbitrary-node" and imp.user_name and not imp.user_name.startswith("system:node:"):
         out.append(error(join_path(path, "userName"), 'must be "system:node:<name>" in mode arbitrary-node'))
@@ -367,9 +354,7 @@ def session_template_rules(t: DebugSessionTemplate) -> list[Finding]:
             )
         )
     if s.pod_template_ref is not None and s.pod_template_string is not None:
-        out.append(
-            error("spec.podTemplateString", "podTemplateString and podTemplateRef are mutually exclusive")
-        )
+        out.append(error("spec.podTemplateString", "podTemplateString and podTemplateRef are mutually exclusive"))
     if s.pod_template_string is not None:
         path = "spec.podTemplateString"
         out += go_syntax(s.pod_template_string, path, f"DebugSessionTemplate/{name}/podTemplateString")
@@ -416,11 +401,7 @@ def _resource_quota_rules(t: DebugSessionTemplate) -> list[Finding]:
         except QuantityError as exc:
             out.append(error(f"spec.resourceQuota.{key}", str(exc)))
     if rq.max_pods is not None and t.spec.workload_type == "Deployment" and t.spec.replicas > rq.max_pods:
-        out.append(
-            error(
-                "spec.replicas", f"replicas ({t.spec.replicas}) exceed resourceQuota.maxPods ({rq.max_pods})"
-            )
-        )
+        out.append(error("spec.replicas", f"replicas ({t.spec.replicas}) exceed resourceQuota.maxPods ({rq.max_pods})"))
     return out
 
 
@@ -430,9 +411,7 @@ def _pdb_rules(t: DebugSessionTemplate) -> list[Finding]:
         return []
     out: list[Finding] = []
     if pdb.min_available is not None and pdb.max_unavailable is not None:
-        out.append(
-            error("spec.podDisruptionBudget", "minAvailable and maxUnavailable are mutually exclusive")
-        )
+        out.append(error("spec.podDisruptionBudget", "minAvailable and maxUnavailable are mutually exclusive"))
     for key, value in (("minAvailable", pdb.min_available), ("maxUnavailable", pdb.max_unavailable)):
         if isinstance(value, int) and value < 0:
             out.append(error(f"spec.podDisruptionBudget.{key}", f"must be non-negative, got {value}"))
@@ -493,9 +472,7 @@ def auxiliary_rules(resources: list[AuxiliaryResource], template: str) -> list[F
         if r.template is None and r.template_string is None:
             out.append(error(p, "exactly one of template or templateString is required"))
         elif r.template is not None and r.template_string is not None:
-            out.append(
-                error(join_path(p, "templateString"), "template and templateString are mutually exclusive")
-            )
+            out.append(error(join_path(p, "templateString"), "template and templateString are mutually exclusive"))
         if r.template_string is not None:
             out += go_syntax(
                 r.template_string,
@@ -581,9 +558,7 @@ def _variable_validation_rules(v: ExtraDeployVariable, path: str) -> list[Findin
     for field, types in _VALIDATION_FIELDS.items():
         if getattr(val, field) is not None and v.input_type not in types:
             alias = fields[field].alias or field
-            out.append(
-                error(join_path(path, alias), f"only applies to inputType {types[0]}, not {v.input_type}")
-            )
+            out.append(error(join_path(path, alias), f"only applies to inputType {types[0]}, not {v.input_type}"))
     if val.pattern is not None:
         try:
             re.compile(val.pattern)
@@ -668,7 +643,5 @@ def session_rules(s: DebugSession) -> list[Finding]:
             out.append(error(path, "must be greater than zero"))
     for key in s.spec.extra_deploy_values:
         if not _GO_IDENTIFIER.match(key):
-            out.append(
-                error(join_key("spec.extraDeployValues", key), f'"{key}" is not a valid variable name')
-            )
+            out.append(error(join_key("spec.extraDeployValues", key), f'"{key}" is not a valid variable name'))
     return out

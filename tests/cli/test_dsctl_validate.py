@@ -18,9 +18,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_broken_file_prints_precise_error_and_exits_1(write_files: WriteFiles) -> None:
-    root = write_files(
-        {"ok.yaml": POD, "broken.yaml": POD.replace("image: busybox", "image: busybox\n    bogus")}
-    )
+    root = write_files({"ok.yaml": POD, "broken.yaml": POD.replace("image: busybox", "image: busybox\n    bogus")})
     proc = run("validate", str(root))
     assert proc.returncode == 1
     assert proc.stdout.splitlines() == [
@@ -55,8 +53,7 @@ def test_strict_flag_makes_unknown_fields_fatal(write_files: WriteFiles) -> None
     proc = run("validate", "--strict", str(root))
     assert proc.returncode == 1
     assert (
-        proc.stdout.strip()
-        == f'{root}/x.yaml:1:metadata.colour: unknown field "colour"; it is ignored (strict mode)'
+        proc.stdout.strip() == f'{root}/x.yaml:1:metadata.colour: unknown field "colour"; it is ignored (strict mode)'
     )
 
 

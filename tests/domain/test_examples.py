@@ -26,9 +26,7 @@ FRAGMENTS = [p for p in ALL if shape_of(p).startswith("fragment")]
 NO_API_VERSION = {"12-podtemplate-coredump-collector.yaml", "14-podtemplate-storage-tester.yaml"}
 NOT_CATALOG = {"19-debugsession.yaml"}  # a DebugSession is not an admin resource; checked on its own below
 
-_LIST_ALIAS = (
-    "warning: a plain list of patterns is a deprecated form of {key}: {{patterns: [...]}}; read as patterns"
-)
+_LIST_ALIAS = "warning: a plain list of patterns is a deprecated form of {key}: {{patterns: [...]}}; read as patterns"
 EXPECTED_MANIFEST_FINDINGS = {
     "09-debugsessiontemplate-standard.yaml": [
         # The seed puts terminal-sharing's `method` inside podDisruptionBudget by mistake.
@@ -48,16 +46,12 @@ EXPECTED_MANIFEST_FINDINGS = {
         '2:spec.terminalSharing.method: warning: "method" is a deprecated spelling of "provider"; read as provider',
     ],
     "45-sample-ephemeral-debug.yaml": [
-        "1:spec.kubectlDebug.ephemeralContainers.allowedNamespaces: "
-        + _LIST_ALIAS.format(key="allowedNamespaces"),
-        "1:spec.kubectlDebug.ephemeralContainers.deniedNamespaces: "
-        + _LIST_ALIAS.format(key="deniedNamespaces"),
+        "1:spec.kubectlDebug.ephemeralContainers.allowedNamespaces: " + _LIST_ALIAS.format(key="allowedNamespaces"),
+        "1:spec.kubectlDebug.ephemeralContainers.deniedNamespaces: " + _LIST_ALIAS.format(key="deniedNamespaces"),
     ],
     "46-sample-hybrid-debug.yaml": [
-        "2:spec.kubectlDebug.ephemeralContainers.allowedNamespaces: "
-        + _LIST_ALIAS.format(key="allowedNamespaces"),
-        "2:spec.kubectlDebug.ephemeralContainers.deniedNamespaces: "
-        + _LIST_ALIAS.format(key="deniedNamespaces"),
+        "2:spec.kubectlDebug.ephemeralContainers.allowedNamespaces: " + _LIST_ALIAS.format(key="allowedNamespaces"),
+        "2:spec.kubectlDebug.ephemeralContainers.deniedNamespaces: " + _LIST_ALIAS.format(key="deniedNamespaces"),
     ],
 }
 
@@ -71,9 +65,7 @@ def _findings_by_file(root: Path, diagnostics: list[object]) -> dict[str, list[s
 
 
 def test_whole_manifests_load_together_as_one_catalog(write_files: WriteFiles) -> None:
-    root = write_files(
-        {p.name: p.read_text() for p in MANIFESTS if p.name not in NO_API_VERSION | NOT_CATALOG}
-    )
+    root = write_files({p.name: p.read_text() for p in MANIFESTS if p.name not in NO_API_VERSION | NOT_CATALOG})
     result = load_catalog([root])
     assert result.errors == []
     assert _findings_by_file(root, list(result.diagnostics)) == EXPECTED_MANIFEST_FINDINGS
@@ -98,9 +90,7 @@ def test_whole_manifests_load_together_as_one_catalog(write_files: WriteFiles) -
 
 
 @pytest.mark.parametrize("name", sorted(NO_API_VERSION))
-def test_manifests_without_api_version_are_rejected_then_valid_once_fixed(
-    write_files: WriteFiles, name: str
-) -> None:
+def test_manifests_without_api_version_are_rejected_then_valid_once_fixed(write_files: WriteFiles, name: str) -> None:
     text = (EXAMPLES / name).read_text()
     root = write_files({name: text})
     result = load_catalog([root])
@@ -146,18 +136,14 @@ EXPECTED_FRAGMENT_FINDINGS: dict[str, list[str]] = {
         "without autoApproveFor (this binding's approvers must approve)"
     ],
     "34-kubectldebug-ephemeral-containers.yaml": [
-        "spec.kubectlDebug.ephemeralContainers.allowedNamespaces: "
-        + _LIST_ALIAS.format(key="allowedNamespaces"),
-        "spec.kubectlDebug.ephemeralContainers.deniedNamespaces: "
-        + _LIST_ALIAS.format(key="deniedNamespaces"),
+        "spec.kubectlDebug.ephemeralContainers.allowedNamespaces: " + _LIST_ALIAS.format(key="allowedNamespaces"),
+        "spec.kubectlDebug.ephemeralContainers.deniedNamespaces: " + _LIST_ALIAS.format(key="deniedNamespaces"),
     ],
 }
 
 
 @pytest.mark.parametrize("path", FRAGMENTS, ids=[p.name for p in FRAGMENTS])
-def test_fragment_validates_inside_a_minimal_parent(
-    write_files: WriteFiles, tmp_path: Path, path: Path
-) -> None:
+def test_fragment_validates_inside_a_minimal_parent(write_files: WriteFiles, tmp_path: Path, path: Path) -> None:
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text("apiVersion: v1\nkind: Config\n")
     doc = wrap_fragment(shape_of(path), yaml.safe_load(path.read_text()), "example")

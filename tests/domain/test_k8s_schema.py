@@ -53,11 +53,7 @@ def test_every_k8s_type_marker_names_a_known_type() -> None:
     ):
         _models(root, models)
     markers = [
-        m.ref
-        for model in models
-        for f in model.model_fields.values()
-        for m in f.metadata
-        if isinstance(m, k8s.K8sType)
+        m.ref for model in models for f in model.model_fields.values() for m in f.metadata if isinstance(m, k8s.K8sType)
     ]
     assert len(markers) >= 15
     unknown = [ref for ref in markers if not k8s.known_type(ref)]

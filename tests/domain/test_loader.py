@@ -63,9 +63,7 @@ def test_tab_indentation_error_is_readable(write_files: WriteFiles) -> None:
 
 
 def test_multi_document_files_number_documents_from_one(write_files: WriteFiles) -> None:
-    second = POD.replace("name: pod", "name: pod-2").replace(
-        "name: debug", "name: debug\n          imagee: x"
-    )
+    second = POD.replace("name: pod", "name: pod-2").replace("name: debug", "name: debug\n          imagee: x")
     root = write_files({"x.yaml": POD + "---\n---\n" + second})
     assert lines(root, list(load_catalog([root]).diagnostics)) == [
         # the empty document between the separators counts as document 2
@@ -98,9 +96,7 @@ def test_strict_mode_keeps_semantic_warnings_as_warnings(write_files: WriteFiles
     tpl = f"apiVersion: {API_VERSION}\nkind: DebugSessionTemplate\nmetadata: {{name: t}}\nspec:\n  podTemplateRef: {{name: pod}}\n  deprecated: true\n"
     root = write_files({"x.yaml": POD + "---\n" + tpl})
     result = load_catalog([root], strict=True)
-    assert lines(root, list(result.diagnostics)) == [
-        "x.yaml:2:spec.deprecated: warning: This template is deprecated"
-    ]
+    assert lines(root, list(result.diagnostics)) == ["x.yaml:2:spec.deprecated: warning: This template is deprecated"]
     assert result.ok
 
 

@@ -144,9 +144,7 @@ POD_TEMPLATE_CASES = [
     (
         "rule 3: kind without apiVersion",
         spec(template=None, templateString="kind: Pod\nspec: {}\n"),
-        [
-            "spec.templateString: first document has kind but no apiVersion: give both, or neither for a bare PodSpec"
-        ],
+        ["spec.templateString: first document has kind but no apiVersion: give both, or neither for a bare PodSpec"],
     ),
     (
         "rule 3: first document not YAML",
@@ -273,11 +271,7 @@ SESSION_TEMPLATE_CASES = [
     ),
     (
         "rule 6: duplicate names",
-        spec(
-            schedulingOptions={
-                "options": [{"name": "a", "displayName": "A"}, {"name": "a", "displayName": "B"}]
-            }
-        ),
+        spec(schedulingOptions={"options": [{"name": "a", "displayName": "A"}, {"name": "a", "displayName": "B"}]}),
         ['spec.schedulingOptions.options[1].name: duplicate option name "a" (also options[0])'],
     ),
     (
@@ -315,9 +309,7 @@ SESSION_TEMPLATE_CASES = [
     (
         "rule 7: empty allowed filter",
         spec(namespaceConstraints={"allowedNamespaces": {}}),
-        [
-            "spec.namespaceConstraints.allowedNamespaces: must have at least one pattern or selectorTerm when present"
-        ],
+        ["spec.namespaceConstraints.allowedNamespaces: must have at least one pattern or selectorTerm when present"],
     ),
     (
         "rule 7: default not in literal allowed patterns",
@@ -328,9 +320,7 @@ SESSION_TEMPLATE_CASES = [
     ),
     (
         "rule 7: default not matching glob patterns (no selector terms)",
-        spec(
-            namespaceConstraints={"defaultNamespace": "dbg", "allowedNamespaces": {"patterns": ["debug-*"]}}
-        ),
+        spec(namespaceConstraints={"defaultNamespace": "dbg", "allowedNamespaces": {"patterns": ["debug-*"]}}),
         [
             "spec.namespaceConstraints.defaultNamespace: defaultNamespace \"dbg\" must match allowedNamespaces.patterns ['debug-*']"
         ],
@@ -403,9 +393,7 @@ SESSION_TEMPLATE_CASES = [
     ),
     (
         "rule 8: serviceaccount mode forbids groups",
-        spec(
-            impersonation={"mode": "serviceaccount", "userName": "system:serviceaccount:a:b", "groups": ["g"]}
-        ),
+        spec(impersonation={"mode": "serviceaccount", "userName": "system:serviceaccount:a:b", "groups": ["g"]}),
         ['spec.impersonation.groups: must not be set in mode "serviceaccount"'],
     ),
     (
@@ -544,9 +532,7 @@ SESSION_TEMPLATE_CASES = [
     (
         "rule 15: aux category format",
         spec(auxiliaryResources=[{"name": "a", "category": "Network_Policy", "templateString": "x"}]),
-        [
-            'spec.auxiliaryResources[0].category: "Network_Policy" must be at most 63 characters of a-z, 0-9 and "-"'
-        ],
+        ['spec.auxiliaryResources[0].category: "Network_Policy" must be at most 63 characters of a-z, 0-9 and "-"'],
     ),
     (
         "§6: aux template must be an object",
@@ -600,11 +586,7 @@ SESSION_TEMPLATE_CASES = [
     ),
     (
         "rule 17: duplicate option values",
-        spec(
-            extraDeployVariables=[
-                {"name": "a", "inputType": "select", "options": [{"value": "x"}, {"value": "x"}]}
-            ]
-        ),
+        spec(extraDeployVariables=[{"name": "a", "inputType": "select", "options": [{"value": "x"}, {"value": "x"}]}]),
         ['spec.extraDeployVariables[0].options[1].value: duplicate option value "x"'],
     ),
     (
@@ -621,11 +603,7 @@ SESSION_TEMPLATE_CASES = [
     ),
     (
         "rule 17: min above max",
-        spec(
-            extraDeployVariables=[
-                {"name": "a", "inputType": "number", "validation": {"min": "10", "max": "1"}}
-            ]
-        ),
+        spec(extraDeployVariables=[{"name": "a", "inputType": "number", "validation": {"min": "10", "max": "1"}}]),
         ["spec.extraDeployVariables[0].validation.min: min must not exceed max"],
     ),
     (
@@ -697,9 +675,7 @@ SESSION_TEMPLATE_CASES = [
     (
         "seed alias: terminalSharing.method",
         spec(terminalSharing={"enabled": True, "method": "screen"}),
-        [
-            'spec.terminalSharing.method: warning: "method" is a deprecated spelling of "provider"; read as provider'
-        ],
+        ['spec.terminalSharing.method: warning: "method" is a deprecated spelling of "provider"; read as provider'],
     ),
     (
         "seed alias: method and provider together",
@@ -714,9 +690,7 @@ BINDING_CASES = [
     (
         "rule 1: both template forms",
         spec(templateSelector={"matchLabels": {"a": "b"}}),
-        [
-            "spec.templateSelector: templateRef and templateSelector are mutually exclusive; only one can be specified"
-        ],
+        ["spec.templateSelector: templateRef and templateSelector are mutually exclusive; only one can be specified"],
     ),
     ("rule 1: selector alone", spec(templateRef=None, templateSelector={"matchLabels": {"a": "b"}}), []),
     (
@@ -745,9 +719,7 @@ BINDING_CASES = [
     (
         "rule 3: namespace constraints",
         spec(namespaceConstraints={"deniedNamespaces": {}}),
-        [
-            "spec.namespaceConstraints.deniedNamespaces: must have at least one pattern or selectorTerm when present"
-        ],
+        ["spec.namespaceConstraints.deniedNamespaces: must have at least one pattern or selectorTerm when present"],
     ),
     (
         "rule 3: impersonation",

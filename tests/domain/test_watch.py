@@ -35,9 +35,7 @@ def test_valid_change_is_picked_up_within_two_seconds(write_files: WriteFiles) -
         assert watcher.catalog is not None
         assert list(watcher.catalog.pod_templates) == ["pod"]
         _bump(root / "more.yaml", POD.replace("name: pod", "name: pod-2"))
-        wait_for(
-            lambda: watcher.catalog is not None and "pod-2" in watcher.catalog.pod_templates, timeout=2.0
-        )
+        wait_for(lambda: watcher.catalog is not None and "pod-2" in watcher.catalog.pod_templates, timeout=2.0)
         assert watcher.generation == 2
 
 
@@ -57,9 +55,7 @@ def test_invalid_change_keeps_last_good_catalog_and_logs_why(
         assert "catalog: rejected (1 errors); keeping the last good catalog" in messages
         # and a fix is picked up again
         _bump(root / "pods.yaml", POD.replace("name: pod", "name: fixed"))
-        wait_for(
-            lambda: watcher.catalog is not None and "fixed" in watcher.catalog.pod_templates, timeout=2.0
-        )
+        wait_for(lambda: watcher.catalog is not None and "fixed" in watcher.catalog.pod_templates, timeout=2.0)
 
 
 def test_deleting_a_file_removes_its_resources(write_files: WriteFiles) -> None:

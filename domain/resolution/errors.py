@@ -1,0 +1,38 @@
+"""Admission errors: one HTTP status and one message, as the API returns them."""
+
+from __future__ import annotations
+
+_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT"}
+
+
+class AdmissionError(Exception):
+    """A refused request. `status` is the HTTP status; `message` is the envelope's `error` field."""
+
+    def __init__(self, status: int, message: str, details: str = "") -> None:
+        super().__init__(status, message, details)
+        self.status = status
+        self.message = message
+        self.details = details
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.message}" + (f": {self.details}" if self.details else "")
+
+    @property
+    def code(self) -> str:
+        """The envelope's `code` (BAD_REQUEST, FORBIDDEN, ...)."""
+        return _CODES.get(self.status, "INTERNAL_ERROR")
+
+
+def bad_request(message: str, details: str = "") -> AdmissionError:
+    """400."""
+    return AdmissionError(400, message, details)
+
+
+def forbidden(message: str) -> AdmissionError:
+    """403."""
+    return AdmissionError(403, message)
+
+
+def conflict(message: str) -> AdmissionError:
+    """409."""
+    return AdmissionError(409, message)
