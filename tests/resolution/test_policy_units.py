@@ -276,3 +276,47 @@ def test_effective_constraints(
     b = DebugSessionConstraints.model_validate(binding) if binding is not None else None
     c = effective_constraints(t, b)
     assert (c.max_duration, c.default_duration, c.allow_renewal, c.max_renewals) == expected
+
+
+APPROVER_CASES = [
+    ("empty set: nobody", {}, "alice", (), False),
+    ("group glob", {"groups": ["sre-*"]}, "bob", ("sre-leads",), True),
+    ("user name case-insensitive", {"users": ["Bob"]}, "bob", (), True),
+    ("user glob case-sensitive", {"users": ["B*"]}, "bob", (), False),
+    ("user by email", {"users": ["bob@example.com"]}, "bob", (), True),
+    ("no match", {"users": ["carol"], "groups": ["x"]}, "bob", ("y",), False),
+]
+
+
+@pytest.mark.parametrize(
+    ("approvers", "user", "groups", "expected"), [pytest.param(a, u, g, e, id=n) for n, a, u, g, e in APPROVER_CASES]
+)
+def test_is_approver(approvers: dict[str, Any], user: str, groups: tuple[str, ...], expected: bool) -> None:
+    from domain.identity import Identity
+    from domain.policy import Approvers
+    from domain.resolution.approval import approval_policy, is_approver
+
+    policy = approval_policy(Approvers.model_validate(approvers), "c", ())
+    assert is_approver(policy, Identity(username=user, email=f"{user}@example.com", groups=groups)) is expected
+
+
+@pytest.mark.parametrize(
+    ("spec", "active"),
+    [
+        ({}, True),
+        ({"disabled": True}, False),
+        ({"expiresAt": "2026-11-26T12:00:00Z"}, False),  # at the instant of expiry it is over
+        ({"expiresAt": "2026-11-26T12:00:01Z"}, True),
+        ({"effectiveFrom": "2026-11-26T12:00:01Z"}, False),
+        ({"effectiveFrom": "2026-11-26T12:00:00Z"}, True),
+    ],
+)
+def test_binding_active_window(spec: dict[str, Any], active: bool) -> None:
+    from domain.binding import DebugSessionClusterBinding
+    from domain.resolution.access import binding_active
+    from tests.resolution.support import NOW
+
+    binding = DebugSessionClusterBinding.model_validate(
+        {"metadata": {"name": "b"}, "spec": {"templateRef": {"name": "t"}, "clusters": ["c"], **spec}}
+    )
+    assert binding_active(binding, NOW) is active
