@@ -1,0 +1,219 @@
+"""Everything the session workflow takes, keeps and returns: one state model, one input per action.
+
+Deterministic code only (pydantic models, no I/O). New fields always get defaults so that running
+workflows keep replaying and continue-as-new can carry older state forward.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Literal
+
+from domain.base import Frozen
+from domain.policy import AllowedPodOperations
+from domain.resolution.resolved import ResolvedSession
+from domain.session import (
+    AllowedPod,
+    AuxiliaryResourceStatus,
+    DeployedResource,
+    KubectlDebugStatus,
+    PodTemplateResourceStatus,
+    TerminalSharingStatus,
+)
+
+TASK_QUEUE = "debug-sessions"
+
+
+class SessionState(StrEnum):
+    """Lifecycle states (DESIGN decision 2: Pending is written explicitly)."""
+
+    PENDING = "Pending"
+    PENDING_APPROVAL = "PendingApproval"
+    ACTIVE = "Active"
+    EXPIRED = "Expired"
+    TERMINATED = "Terminated"
+    FAILED = "Failed"
+
+
+TERMINAL_STATES = frozenset({SessionState.EXPIRED, SessionState.TERMINATED, SessionState.FAILED})
+
+
+class Actor(Frozen):
+    """Who performs an action, as the API authenticated them. `admin` is decided by the API's settings."""
+
+    username: str
+    email: str = ""
+    display_name: str = ""
+    groups: tuple[str, ...] = ()
+    admin: bool = False
+
+
+class ApprovalRecord(Frozen):
+    """The approval decision as recorded."""
+
+    required: bool = False
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    rejected_by: str | None = None
+    rejected_at: datetime | None = None
+    reason: str = ""
+
+
+class ParticipantRecord(Frozen):
+    """A user in the session; `left_at` set means access is revoked."""
+
+    user: str
+    email: str = ""
+    display_name: str = ""
+    role: Literal["owner", "participant", "viewer"]
+    joined_at: datetime
+    left_at: datetime | None = None
+
+
+class SessionEvent(Frozen):
+    """A line of the session's own history, shown in the status and used for notifications."""
+
+    at: datetime
+    type: str
+    message: str
+
+
+class SessionStatus(Frozen):
+    """The full status of a session: what the `status` query returns and continue-as-new carries."""
+
+    name: str
+    state: SessionState = SessionState.PENDING
+    message: str = ""
+    created_at: datetime
+    starts_at: datetime | None = None
+    expires_at: datetime | None = None
+    renewal_count: int = 0
+    approval: ApprovalRecord = ApprovalRecord()
+    participants: tuple[ParticipantRecord, ...] = ()
+    invited: tuple[str, ...] = ()
+    allowed_pods: tuple[AllowedPod, ...] = ()
+    allowed_pod_operations: AllowedPodOperations = AllowedPodOperations()
+    deployed_resources: tuple[DeployedResource, ...] = ()
+    auxiliary_resource_statuses: tuple[AuxiliaryResourceStatus, ...] = ()
+    pod_template_resource_statuses: tuple[PodTemplateResourceStatus, ...] = ()
+    kubectl_debug_status: KubectlDebugStatus | None = None
+    terminal_sharing: TerminalSharingStatus | None = None
+    warnings: tuple[str, ...] = ()
+    events: tuple[SessionEvent, ...] = ()
+    grace_warned_for: datetime | None = None
+    """The expiry the grace-period warning was sent for (a renewal re-arms it)."""
+    notify_only_expired_for: datetime | None = None
+    cleaned_up: bool = False
+
+
+class WorkflowSettings(Frozen):
+    """Operator settings fixed at session creation (so a session keeps the rules it started with)."""
+
+    approval_timeout: timedelta = timedelta(hours=24)
+    pod_refresh_interval: timedelta = timedelta(seconds=5)
+    continue_as_new_after_events: int = 2000
+    upsert_search_attributes: bool = True
+    """Off only under the time-skipping test server, which has no custom search attributes."""
+    activity_timeout: timedelta = timedelta(minutes=5)
+    deploy_give_up_after: timedelta = timedelta(minutes=10)
+
+
+class SessionWorkflowInput(Frozen):
+    """The workflow's one input: the resolved snapshot, settings, and state carried by continue-as-new."""
+
+    session: ResolvedSession
+    settings: WorkflowSettings = WorkflowSettings()
+    carried: SessionStatus | None = None
+
+
+class ApproveInput(Frozen):
+    actor: Actor
+    reason: str = ""
+
+
+class RejectInput(Frozen):
+    actor: Actor
+    reason: str = ""
+
+
+class RenewInput(Frozen):
+    actor: Actor
+    extend_by: timedelta
+
+
+class TerminateInput(Frozen):
+    actor: Actor
+    reason: str = ""
+
+
+class JoinInput(Frozen):
+    actor: Actor
+    role: Literal["participant", "viewer"] = "viewer"
+
+
+class LeaveInput(Frozen):
+    actor: Actor
+
+
+class RenewResult(Frozen):
+    new_expires_at: datetime
+    renewal_count: int
+
+
+class ActionResult(Frozen):
+    """The message an action answers with (join/leave) and the status after it."""
+
+    message: str
+    role: str = ""
+    status: SessionStatus
+
+
+# --- activity contracts (implemented in activities/, called by name from the workflow) -----------
+
+DEPLOY_ACTIVITY = "deploy_session"
+REFRESH_PODS_ACTIVITY = "refresh_session_pods"
+CLEANUP_ACTIVITY = "cleanup_session"
+NOTIFY_ACTIVITY = "notify_session_event"
+
+
+class DeployInput(Frozen):
+    session: ResolvedSession
+    approved_by: str | None = None
+
+
+class DeployResult(Frozen):
+    deployed_resources: tuple[DeployedResource, ...] = ()
+    allowed_pods: tuple[AllowedPod, ...] = ()
+    auxiliary_resource_statuses: tuple[AuxiliaryResourceStatus, ...] = ()
+    pod_template_resource_statuses: tuple[PodTemplateResourceStatus, ...] = ()
+    terminal_sharing: TerminalSharingStatus | None = None
+    warnings: tuple[str, ...] = ()
+
+
+class RefreshPodsInput(Frozen):
+    session: ResolvedSession
+    known: tuple[AllowedPod, ...] = ()
+
+
+class RefreshPodsResult(Frozen):
+    allowed_pods: tuple[AllowedPod, ...] = ()
+
+
+class CleanupInput(Frozen):
+    session: ResolvedSession
+    deployed_resources: tuple[DeployedResource, ...] = ()
+    auxiliary_resource_statuses: tuple[AuxiliaryResourceStatus, ...] = ()
+    pod_template_resource_statuses: tuple[PodTemplateResourceStatus, ...] = ()
+    kubectl_debug_status: KubectlDebugStatus | None = None
+
+
+class CleanupResult(Frozen):
+    remaining: tuple[DeployedResource, ...] = ()
+    """Objects that could not be removed (the activity raises to retry while any remain)."""
+
+
+class NotifyInput(Frozen):
+    session: ResolvedSession
+    event: SessionEvent
+    state: SessionState

@@ -1,0 +1,176 @@
+"""Pure action rules of a running session: who may approve, renew, join, leave, terminate, and when.
+
+Every function returns None when the action is allowed, or an `ActionDenied` with the HTTP status and the
+reference's message. The workflow's update validators call these (cheap, no history written); the same
+rules are unit-tested as plain tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.durations import format_duration
+from domain.identity import Identity, identity_match
+from domain.resolution.approval import is_approver
+from domain.resolution.resolved import ResolvedSession
+from workflows.models import TERMINAL_STATES, Actor, SessionState, SessionStatus
+
+
+@dataclass(frozen=True)
+class ActionDenied:
+    """A refused action: HTTP status and message."""
+
+    status: int
+    message: str
+
+
+def identity(actor: Actor) -> Identity:
+    """The actor as a policy identity."""
+    return Identity(username=actor.username, email=actor.email, display_name=actor.display_name, groups=actor.groups)
+
+
+def hard_cap(session: ResolvedSession, status: SessionStatus) -> datetime | None:
+    """`startsAt + maxDuration`: no session is usable beyond it, renewals and notify-only included."""
+    return status.starts_at + session.constraints.max if status.starts_at else None
+
+
+def is_live(session: ResolvedSession, status: SessionStatus, now: datetime) -> bool:
+    """Active and usable now: before expiresAt, or a notify-only session before its hard cap (DESIGN 14)."""
+    if status.state is not SessionState.ACTIVE or status.expires_at is None:
+        return False
+    if now < status.expires_at:
+        return True
+    cap = hard_cap(session, status)
+    return session.template.expiration_behavior == "notify-only" and cap is not None and now < cap
+
+
+def _reason_problem(reason: str, session: ResolvedSession, rejecting: bool) -> ActionDenied | None:
+    cfg = session.approval_reason
+    if cfg is None:
+        return None
+    required = cfg.mandatory or (rejecting and cfg.mandatory_for_rejection)
+    if required and not reason.strip():
+        return ActionDenied(400, f"missing required {'rejection' if rejecting else 'approval'} reason")
+    if reason.strip() and len(reason.strip()) < cfg.min_length:
+        return ActionDenied(400, f"reason must be at least {cfg.min_length} characters")
+    return None
+
+
+def check_decision(
+    session: ResolvedSession, status: SessionStatus, actor: Actor, reason: str, now: datetime, *, rejecting: bool,
+    timeout: timedelta, operator: bool = False,
+) -> ActionDenied | None:  # fmt: skip
+    """Approve/reject (§1.9/§1.10, §9.2): pending, by an approver who is not the requester, not yet decided."""
+    verb = "reject" if rejecting else "approve"
+    if status.state is not SessionState.PENDING_APPROVAL:
+        return ActionDenied(400, f"session is not pending approval (state: {status.state})")
+    who = identity(actor)
+    requester = session.requester
+    is_requester = identity_match(requester.username, who) or (
+        bool(requester.email) and identity_match(requester.email, who)
+    )
+    if not operator and (is_requester or not is_approver(session.approval, who)):
+        return ActionDenied(403, f"user is not authorized to {verb} this session")
+    if status.approval.approved_at is not None or status.approval.rejected_at is not None:
+        return ActionDenied(409, "debug session approval has already been decided")
+    if now >= status.created_at + timeout:
+        return ActionDenied(409, f"Approval timed out after {format_duration(timeout)}")
+    return _reason_problem(reason, session, rejecting)
+
+
+def check_renew(
+    session: ResolvedSession, status: SessionStatus, actor: Actor, extend_by: timedelta, now: datetime,
+    operator: bool = False,
+) -> ActionDenied | None:  # fmt: skip
+    """Renew (§1.7 with DESIGN decisions 6, 12, 14)."""
+    if extend_by <= timedelta(0):
+        return ActionDenied(400, "extension duration must be positive")
+    if not operator and not _may_use(session, status, actor):
+        return ActionDenied(403, "only requester or active owner/participant roles can renew")
+    if status.state is not SessionState.ACTIVE:
+        return ActionDenied(400, f"cannot renew session in state '{status.state}'")
+    if not is_live(session, status, now):
+        return ActionDenied(400, "cannot renew expired session")
+    limits = session.constraints
+    if not limits.allow_renewal:
+        return ActionDenied(403, "session renewals are not allowed by template")
+    if limits.max_renewals == 0 or status.renewal_count >= limits.max_renewals:
+        return ActionDenied(403, f"maximum renewals ({limits.max_renewals}) reached")
+    assert status.expires_at is not None
+    cap = hard_cap(session, status)
+    if cap is not None and status.expires_at + extend_by > cap:
+        return ActionDenied(
+            403,
+            f"extension would exceed maximum duration of {limits.max_duration} "
+            f"(latest possible expiry: {cap.strftime('%Y-%m-%dT%H:%M:%SZ')})",
+        )
+    return None
+
+
+def _may_use(session: ResolvedSession, status: SessionStatus, actor: Actor) -> bool:
+    """The requester (identity match) or an active owner/participant (identity match)."""
+    who = identity(actor)
+    if identity_match(session.requester.username, who):
+        return True
+    return any(
+        p.left_at is None
+        and p.role in ("owner", "participant")
+        and (identity_match(p.user, who) or identity_match(p.email, who))
+        for p in status.participants
+    )
+
+
+def check_terminate(
+    session: ResolvedSession, status: SessionStatus, actor: Actor, now: datetime, operator: bool = False
+) -> ActionDenied | None:
+    """Terminate: the owner (exact username), or an admin (DESIGN 4); the requester may withdraw a pending one."""
+    is_owner = actor.username == session.requester.username
+    if not (is_owner or actor.admin or operator):
+        return ActionDenied(403, "only the session owner or an admin can terminate")
+    if status.state in TERMINAL_STATES:
+        return ActionDenied(400, f"session is already in terminal state '{status.state}'")
+    if status.state is SessionState.ACTIVE and not is_live(session, status, now):
+        return ActionDenied(400, "cannot terminate expired session")
+    return None
+
+
+def termination_message(session: ResolvedSession, status: SessionStatus, actor: Actor, operator: bool = False) -> str:
+    """`Withdrawn by u` (pending, by the requester), `Terminated by u (admin)`, or `Terminated by u`."""
+    is_owner = actor.username == session.requester.username
+    if is_owner and status.state in (SessionState.PENDING, SessionState.PENDING_APPROVAL):
+        return f"Withdrawn by {actor.username}"
+    if not is_owner and (actor.admin or operator):
+        return f"Terminated by {actor.username} (admin)"
+    return f"Terminated by {actor.username}"
+
+
+def check_join(session: ResolvedSession, status: SessionStatus, actor: Actor, now: datetime) -> ActionDenied | None:
+    """Join (DESIGN 5/11): invited, live, not already listed, room left."""
+    if status.state is not SessionState.ACTIVE:
+        return ActionDenied(400, f"cannot join session in state '{status.state}'")
+    if not is_live(session, status, now):
+        return ActionDenied(400, "cannot join expired session")
+    if any(p.user == actor.username for p in status.participants):
+        return ActionDenied(409, "user already joined this session")
+    who = identity(actor)
+    if not any(identity_match(invited, who) for invited in status.invited):
+        return ActionDenied(403, "user is not invited to join this debug session")
+    sharing = session.template.terminal_sharing
+    if sharing is not None and sharing.max_participants > 0 and len(status.participants) >= sharing.max_participants:
+        return ActionDenied(403, "maximum participants reached")
+    return None
+
+
+def check_leave(session: ResolvedSession, status: SessionStatus, actor: Actor, now: datetime) -> ActionDenied | None:
+    """Leave (§1.6): listed (checked first, so outsiders learn nothing), not the owner, session live."""
+    entry = next((p for p in status.participants if p.user == actor.username), None)
+    if entry is None:
+        return ActionDenied(404, "user is not a participant in this session")
+    if entry.role == "owner":
+        return ActionDenied(403, "session owner cannot leave; use terminate instead")
+    if status.state is not SessionState.ACTIVE:
+        return ActionDenied(400, f"cannot leave session in state '{status.state}'")
+    if not is_live(session, status, now):
+        return ActionDenied(400, "cannot leave expired session")
+    return None

@@ -1,0 +1,481 @@
+"""DebugSessionWorkflow: one durable workflow per session (workflow ID = session name).
+
+Pending → PendingApproval → Active → Expired | Terminated, and Failed. The workflow waits for approval
+(with a timeout), deploys through activities, keeps the expiry deadline (renewals move it), warns before
+expiry, refreshes the session's pods, and always cleans up before it returns. Every user action is an
+Update with a validator (synchronous answer, nothing written on refusal); approve/reject/renew/terminate
+are also Signals so an operator can act from the Temporal CLI or UI (Temporal access is operator access).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.durations import format_duration, parse_duration
+    from domain.resolution.resolved import ResolvedSession
+    from workflows import policy
+    from workflows import search_attributes as sa
+    from workflows.models import (
+        CLEANUP_ACTIVITY,
+        DEPLOY_ACTIVITY,
+        NOTIFY_ACTIVITY,
+        REFRESH_PODS_ACTIVITY,
+        TERMINAL_STATES,
+        ActionResult,
+        ApprovalRecord,
+        ApproveInput,
+        CleanupInput,
+        CleanupResult,
+        DeployInput,
+        DeployResult,
+        JoinInput,
+        LeaveInput,
+        NotifyInput,
+        ParticipantRecord,
+        RefreshPodsInput,
+        RefreshPodsResult,
+        RejectInput,
+        RenewInput,
+        RenewResult,
+        SessionEvent,
+        SessionState,
+        SessionStatus,
+        SessionWorkflowInput,
+        TerminateInput,
+        WorkflowSettings,
+    )
+
+_NOTIFY_RETRY = RetryPolicy(maximum_attempts=3)
+_CLEANUP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+_REFRESH_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=1))
+
+
+def _deny(denied: policy.ActionDenied | None) -> None:
+    """Refuse an update: the API maps the type `HTTP_<status>` back to that status and message."""
+    if denied is not None:
+        raise ApplicationError(denied.message, type=f"HTTP_{denied.status}", non_retryable=True)
+
+
+@workflow.defn(name="DebugSessionWorkflow")
+class DebugSessionWorkflow:
+    """The lifecycle of one debug session."""
+
+    @workflow.init
+    def __init__(self, input: SessionWorkflowInput) -> None:
+        self._session: ResolvedSession = input.session
+        self._settings: WorkflowSettings = input.settings
+        self._status: SessionStatus = input.carried or SessionStatus(
+            name=input.session.name,
+            created_at=input.session.created_at,
+            invited=input.session.invited_participants,
+            approval=ApprovalRecord(required=input.session.approval.required),
+            allowed_pod_operations=input.session.allowed_pod_operations,
+        )
+        self._wake = False
+        self._outbox: list[SessionEvent] = []
+        """Events recorded by handlers, notified by the main loop (handlers do not start activities)."""
+
+    # --- state helpers ---------------------------------------------------------------------------
+
+    def _update(self, **changes: Any) -> None:
+        self._status = self._status.model_copy(update=changes)
+        self._wake = True
+
+    def _record(self, kind: str, message: str) -> SessionEvent:
+        event = SessionEvent(at=workflow.now(), type=kind, message=message)
+        self._update(events=(*self._status.events, event))
+        return event
+
+    def _transition(self, state: SessionState, message: str, kind: str) -> SessionEvent:
+        self._update(state=state, message=message)
+        self._search_attributes()
+        return self._record(kind, message)
+
+    def _terminal(self) -> bool:
+        return self._status.state in TERMINAL_STATES
+
+    def _search_attributes(self) -> None:
+        if not self._settings.upsert_search_attributes:
+            return
+        s = self._status
+        updates: list[SearchAttributeUpdate[Any]] = [
+            sa.STATE.value_set(str(s.state)),
+            sa.PARTICIPANTS.value_set([p.user for p in s.participants if p.left_at is None]),
+        ]
+        if s.expires_at is not None:
+            updates.append(sa.EXPIRES_AT.value_set(s.expires_at))
+        workflow.upsert_search_attributes(updates)
+
+    async def _flush(self) -> None:
+        """Send the notifications handlers queued."""
+        while self._outbox:
+            await self._notify(self._outbox.pop(0))
+
+    async def _notify(self, event: SessionEvent) -> None:
+        """Tell the notifier; a notification problem never changes the session."""
+        try:
+            await workflow.execute_activity(
+                NOTIFY_ACTIVITY,
+                NotifyInput(session=self._session, event=event, state=self._status.state),
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=_NOTIFY_RETRY,
+            )
+        except ActivityError:
+            workflow.logger.warning("notification for %s failed", event.type)
+
+    # --- the lifecycle ---------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, input: SessionWorkflowInput) -> SessionStatus:
+        """Drive the session to a terminal state, clean up, and return the final status."""
+        try:
+            await self._lifecycle()
+        except asyncio.CancelledError:
+            if not self._terminal():
+                self._transition(SessionState.TERMINATED, "Session cancelled", "cancelled")
+            await self._cleanup()
+            raise
+        await self._flush()
+        await self._cleanup()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._flush()
+        return self._status
+
+    async def _lifecycle(self) -> None:
+        if self._status.state is SessionState.PENDING:
+            if self._session.approval.required:
+                event = self._transition(SessionState.PENDING_APPROVAL, "Waiting for approval", "approval-requested")
+                await self._notify(event)
+            else:
+                self._update(
+                    approval=self._status.approval.model_copy(update={"reason": self._session.approval.reason})
+                )
+        if self._status.state is SessionState.PENDING_APPROVAL:
+            await self._await_decision()
+            await self._flush()
+        if self._status.state in (SessionState.PENDING, SessionState.PENDING_APPROVAL):
+            await self._activate()
+        if self._status.state is SessionState.ACTIVE:
+            await self._active()
+
+    async def _await_decision(self) -> None:
+        deadline = self._status.created_at + self._settings.approval_timeout
+        remaining = deadline - workflow.now()
+        try:
+            await workflow.wait_condition(
+                lambda: self._status.approval.approved_at is not None or self._terminal(),
+                timeout=max(remaining, timedelta(0)),
+            )
+        except TimeoutError:
+            message = f"Approval timed out after {format_duration(self._settings.approval_timeout)}"
+            await self._notify(self._transition(SessionState.FAILED, message, "approval-timeout"))
+
+    async def _activate(self) -> None:
+        try:
+            result: DeployResult = await workflow.execute_activity(
+                DEPLOY_ACTIVITY,
+                DeployInput(session=self._session, approved_by=self._status.approval.approved_by),
+                result_type=DeployResult,
+                start_to_close_timeout=self._settings.activity_timeout,
+                schedule_to_close_timeout=self._settings.deploy_give_up_after,
+                heartbeat_timeout=timedelta(seconds=30),
+            )
+        except ActivityError as exc:
+            cause = exc.cause.message if isinstance(exc.cause, ApplicationError) else str(exc.cause or exc)
+            details = exc.cause.details if isinstance(exc.cause, ApplicationError) else ()
+            if details and isinstance(details[0], dict):
+                self._adopt_partial(details[0])
+            if not self._terminal():
+                message = f"failed to deploy resources: {cause}"
+                await self._notify(self._transition(SessionState.FAILED, message, "deploy-failed"))
+            return
+        self._update(
+            deployed_resources=result.deployed_resources,
+            allowed_pods=result.allowed_pods,
+            auxiliary_resource_statuses=result.auxiliary_resource_statuses,
+            pod_template_resource_statuses=result.pod_template_resource_statuses,
+            terminal_sharing=result.terminal_sharing,
+            warnings=(*self._status.warnings, *result.warnings),
+        )
+        if self._terminal():
+            return  # withdrawn or terminated while deploying: cleanup removes what was created
+        now = workflow.now()
+        requester = self._session.requester
+        owner = ParticipantRecord(
+            user=requester.username,
+            email=requester.email,
+            display_name=requester.display_name,
+            role="owner",
+            joined_at=now,
+        )
+        self._update(starts_at=now, expires_at=now + self._session.duration, participants=(owner,))
+        await self._notify(self._transition(SessionState.ACTIVE, "Debug session active", "activated"))
+
+    def _adopt_partial(self, details: dict[str, Any]) -> None:
+        """A failed deployment reports what it created, so cleanup can remove exactly that."""
+        partial = DeployResult.model_validate(details)
+        self._update(
+            deployed_resources=partial.deployed_resources,
+            auxiliary_resource_statuses=partial.auxiliary_resource_statuses,
+            pod_template_resource_statuses=partial.pod_template_resource_statuses,
+        )
+
+    async def _active(self) -> None:
+        grace = parse_duration(self._session.template.grace_period_before_expiry)
+        notify_only = self._session.template.expiration_behavior == "notify-only"
+        next_refresh = workflow.now() + self._settings.pod_refresh_interval
+        while self._status.state is SessionState.ACTIVE:
+            now = workflow.now()
+            s = self._status
+            assert s.expires_at is not None
+            assert s.starts_at is not None
+            cap = s.starts_at + self._session.constraints.max
+            if now >= s.expires_at:
+                if not notify_only or now >= cap:
+                    await self._notify(self._transition(SessionState.EXPIRED, "Session expired", "expired"))
+                    return
+                if s.notify_only_expired_for != s.expires_at:
+                    self._update(notify_only_expired_for=s.expires_at, message="Session expired (notify-only)")
+                    await self._notify(self._record("expired-notify-only", "Session expired (notify-only)"))
+            elif now >= s.expires_at - grace and s.grace_warned_for != s.expires_at:
+                self._update(grace_warned_for=s.expires_at)
+                await self._notify(self._record("expiring-soon", "Session expiring soon"))
+            await self._flush()
+            if now >= next_refresh:
+                await self._refresh_pods()
+                next_refresh = workflow.now() + self._settings.pod_refresh_interval
+            if self._should_continue_as_new():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(
+                    SessionWorkflowInput(session=self._session, settings=self._settings, carried=self._status)
+                )
+            now = workflow.now()
+            s = self._status
+            assert s.expires_at is not None
+            wakes = [next_refresh, s.expires_at if now < s.expires_at else cap]
+            if s.grace_warned_for != s.expires_at and now < s.expires_at - grace:
+                wakes.append(s.expires_at - grace)
+            wake = min(w for w in wakes if w > now) if any(w > now for w in wakes) else now
+            self._wake = False
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(lambda: self._wake, timeout=max(wake - now, timedelta(milliseconds=1)))
+
+    def _should_continue_as_new(self) -> bool:
+        return workflow.info().get_current_history_length() > self._settings.continue_as_new_after_events
+
+    async def _refresh_pods(self) -> None:
+        if self._session.mode == "kubectl-debug" and not self._status.allowed_pods:
+            return
+        try:
+            result: RefreshPodsResult = await workflow.execute_activity(
+                REFRESH_PODS_ACTIVITY,
+                RefreshPodsInput(session=self._session, known=self._status.allowed_pods),
+                result_type=RefreshPodsResult,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=_REFRESH_RETRY,
+            )
+        except ActivityError:
+            workflow.logger.warning("pod refresh failed; keeping the last known pods")
+            return
+        if result.allowed_pods != self._status.allowed_pods and self._status.state is SessionState.ACTIVE:
+            self._update(allowed_pods=result.allowed_pods)
+
+    async def _cleanup(self) -> None:
+        s = self._status
+        if s.cleaned_up:
+            return
+        if (
+            s.deployed_resources
+            or s.auxiliary_resource_statuses
+            or s.pod_template_resource_statuses
+            or (s.kubectl_debug_status and s.kubectl_debug_status.copied_pods)
+        ):
+            result: CleanupResult = await workflow.execute_activity(
+                CLEANUP_ACTIVITY,
+                CleanupInput(
+                    session=self._session,
+                    deployed_resources=s.deployed_resources,
+                    auxiliary_resource_statuses=s.auxiliary_resource_statuses,
+                    pod_template_resource_statuses=s.pod_template_resource_statuses,
+                    kubectl_debug_status=s.kubectl_debug_status,
+                ),
+                result_type=CleanupResult,
+                start_to_close_timeout=self._settings.activity_timeout,
+                retry_policy=_CLEANUP_RETRY,
+            )
+            self._update(deployed_resources=result.remaining)
+            self._record("cleaned-up", "Session resources removed")
+        self._update(cleaned_up=True, allowed_pods=())
+
+    # --- actions: updates (synchronous answers) --------------------------------------------------
+
+    @workflow.update
+    async def approve(self, input: ApproveInput) -> SessionStatus:
+        """Record the approval; the session activates as soon as its resources are deployed."""
+        self._decide(input.actor.username, input.reason, rejecting=False)
+        return self._status
+
+    @approve.validator
+    def _validate_approve(self, input: ApproveInput) -> None:
+        _deny(self._check_decision(input.actor, input.reason, rejecting=False))
+
+    @workflow.update
+    async def reject(self, input: RejectInput) -> SessionStatus:
+        """Reject: the session ends Failed with `Rejected by <user>: <reason>` (DESIGN decision 2)."""
+        self._decide(input.actor.username, input.reason, rejecting=True)
+        return self._status
+
+    @reject.validator
+    def _validate_reject(self, input: RejectInput) -> None:
+        _deny(self._check_decision(input.actor, input.reason, rejecting=True))
+
+    @workflow.update
+    async def renew(self, input: RenewInput) -> RenewResult:
+        """Move the expiry by `extendBy` (never beyond startsAt + maxDuration)."""
+        self._renew(input.extend_by)
+        assert self._status.expires_at is not None
+        return RenewResult(new_expires_at=self._status.expires_at, renewal_count=self._status.renewal_count)
+
+    @renew.validator
+    def _validate_renew(self, input: RenewInput) -> None:
+        _deny(policy.check_renew(self._session, self._status, input.actor, input.extend_by, workflow.now()))
+
+    @workflow.update
+    async def terminate(self, input: TerminateInput) -> SessionStatus:
+        """End the session now (owner, admin, or the requester withdrawing a pending request)."""
+        self._terminate(input.actor, operator=False)
+        return self._status
+
+    @terminate.validator
+    def _validate_terminate(self, input: TerminateInput) -> None:
+        _deny(policy.check_terminate(self._session, self._status, input.actor, workflow.now()))
+
+    @workflow.update
+    async def join(self, input: JoinInput) -> ActionResult:
+        """An invited user joins as participant or viewer."""
+        a = input.actor
+        entry = ParticipantRecord(
+            user=a.username, email=a.email, display_name=a.display_name, role=input.role, joined_at=workflow.now()
+        )
+        self._update(participants=(*self._status.participants, entry))
+        self._search_attributes()
+        self._record("joined", f"{a.username} joined as {input.role}")
+        return ActionResult(message="successfully joined session", role=input.role, status=self._status)
+
+    @join.validator
+    def _validate_join(self, input: JoinInput) -> None:
+        _deny(policy.check_join(self._session, self._status, input.actor, workflow.now()))
+
+    @workflow.update
+    async def leave(self, input: LeaveInput) -> ActionResult:
+        """Leave: access is revoked at once (the entry stays, with leftAt)."""
+        now = workflow.now()
+        participants = tuple(
+            p.model_copy(update={"left_at": now}) if p.user == input.actor.username else p
+            for p in self._status.participants
+        )
+        self._update(participants=participants)
+        self._search_attributes()
+        self._record("left", f"{input.actor.username} left")
+        return ActionResult(message="successfully left session", status=self._status)
+
+    @leave.validator
+    def _validate_leave(self, input: LeaveInput) -> None:
+        _deny(policy.check_leave(self._session, self._status, input.actor, workflow.now()))
+
+    # --- the same actions as signals (operator access through Temporal) --------------------------
+
+    @workflow.signal(name="approve")
+    def approve_signal(self, input: ApproveInput) -> None:
+        """Operator approval; identity rules do not apply (Temporal access is operator access)."""
+        if self._refused("approve", self._check_decision(input.actor, input.reason, rejecting=False, operator=True)):
+            return
+        self._decide(input.actor.username, input.reason, rejecting=False)
+
+    @workflow.signal(name="reject")
+    def reject_signal(self, input: RejectInput) -> None:
+        """Operator rejection."""
+        if self._refused("reject", self._check_decision(input.actor, input.reason, rejecting=True, operator=True)):
+            return
+        self._decide(input.actor.username, input.reason, rejecting=True)
+
+    @workflow.signal(name="renew")
+    def renew_signal(self, input: RenewInput) -> None:
+        """Operator renewal (limits still apply)."""
+        denied = policy.check_renew(self._session, self._status, input.actor, input.extend_by, workflow.now(), True)
+        if not self._refused("renew", denied):
+            self._renew(input.extend_by)
+
+    @workflow.signal(name="terminate")
+    def terminate_signal(self, input: TerminateInput) -> None:
+        """Operator termination."""
+        denied = policy.check_terminate(self._session, self._status, input.actor, workflow.now(), operator=True)
+        if not self._refused("terminate", denied):
+            self._terminate(input.actor, operator=True)
+
+    def _refused(self, action: str, denied: policy.ActionDenied | None) -> bool:
+        if denied is None:
+            return False
+        self._record("signal-refused", f"{action} signal refused: {denied.message}")
+        return True
+
+    # --- action bodies ---------------------------------------------------------------------------
+
+    def _check_decision(
+        self, actor: Any, reason: str, *, rejecting: bool, operator: bool = False
+    ) -> policy.ActionDenied | None:
+        return policy.check_decision(
+            self._session,
+            self._status,
+            actor,
+            reason,
+            workflow.now(),
+            rejecting=rejecting,
+            timeout=self._settings.approval_timeout,
+            operator=operator,
+        )
+
+    def _decide(self, user: str, reason: str, *, rejecting: bool) -> None:
+        now = workflow.now()
+        clean = reason.strip()
+        if rejecting:
+            approval = self._status.approval.model_copy(
+                update={"rejected_by": user, "rejected_at": now, "reason": clean}
+            )
+            self._update(approval=approval)
+            event = self._transition(SessionState.FAILED, f"Rejected by {user}: {clean}", "rejected")
+        else:
+            approval = self._status.approval.model_copy(
+                update={"approved_by": user, "approved_at": now, "reason": clean}
+            )
+            self._update(approval=approval)
+            event = self._record("approved", f"Approved by {user}")
+        self._outbox.append(event)
+
+    def _renew(self, extend_by: timedelta) -> None:
+        assert self._status.expires_at is not None
+        new_expiry: datetime = self._status.expires_at + extend_by
+        self._update(
+            expires_at=new_expiry, renewal_count=self._status.renewal_count + 1, message="Debug session active"
+        )
+        self._search_attributes()
+        self._record("renewed", f"Renewed until {new_expiry.strftime('%Y-%m-%dT%H:%M:%SZ')}")
+
+    def _terminate(self, actor: Any, *, operator: bool) -> None:
+        message = policy.termination_message(self._session, self._status, actor, operator)
+        self._transition(SessionState.TERMINATED, message, "terminated")
+
+    # --- query -----------------------------------------------------------------------------------
+
+    @workflow.query
+    def status(self) -> SessionStatus:
+        """The full status of the session."""
+        return self._status
