@@ -1,1 +1,1 @@
-"""Go text/template support: a parser for the Go dialect (goparse) and the function names (functions)."""
+"""Go text/template support: parser (goparse), engine (engine.render / Engine), render context (context)."""

@@ -223,8 +223,8 @@ SPRIG_FUNCTIONS: frozenset[str] = frozenset(
 )
 
 # The reference's own additions (spec §5.3); they override Sprig functions of the same name.
-# toYaml, fromYaml and resourceQuantity pass admission in the reference but are not available when
-# rendering; they are listed so that syntax checks accept the same templates the reference accepts.
+# toYaml, fromYaml and resourceQuantity pass admission in the reference but fail when it renders (a bug);
+# they are listed so that syntax checks accept what the reference accepts, and this engine renders them.
 BREAKGLASS_FUNCTIONS: frozenset[str] = frozenset(
     [
         "truncName",

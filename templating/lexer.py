@@ -343,9 +343,7 @@ class _Lexer:
         keyword = KEYWORDS.get(word)
         if keyword is not None:
             # Go lets a function named break/continue shadow the keyword.
-            shadowed = (keyword is T.BREAK and not self.break_ok) or (
-                keyword is T.CONTINUE and not self.continue_ok
-            )
+            shadowed = (keyword is T.BREAK and not self.break_ok) or (keyword is T.CONTINUE and not self.continue_ok)
             self.emit(T.IDENTIFIER if shadowed else keyword)
         elif word in ("true", "false"):
             self.emit(T.BOOL)

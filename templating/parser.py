@@ -429,9 +429,7 @@ class _Parser:
             tok = self.next_non_space()
             if tok.type is end:
                 self.check_pipeline(cmds, context, tok)
-                return PipeNode(
-                    decl=tuple(decl), is_assign=is_assign, cmds=tuple(cmds), **self.node_pos(first.offset)
-                )
+                return PipeNode(decl=tuple(decl), is_assign=is_assign, cmds=tuple(cmds), **self.node_pos(first.offset))
             if tok.type in _OPERAND_START:
                 self.backup()
                 cmds.append(self.command())
@@ -443,9 +441,7 @@ class _Parser:
             raise self.error(end.offset, f"missing value for {context}")
         for stage, cmd in enumerate(cmds[1:], start=2):
             if isinstance(cmd.args[0], BoolNode | DotNode | NilNode | NumberNode | StringNode):
-                raise self.error(
-                    self.offset_of(cmd.args[0]), f"non executable command in pipeline stage {stage}"
-                )
+                raise self.error(self.offset_of(cmd.args[0]), f"non executable command in pipeline stage {stage}")
 
     def offset_of(self, node: Node) -> int:
         # Nodes keep line/column only; recover the offset for error reporting.
@@ -555,9 +551,7 @@ class _Parser:
         if isinstance(first, VariableNode) and len(first.ident) == 1:
             not_callable = True
         if not_callable and gets_args:
-            self.deferred.append(
-                (self.offset_of(first), f"can't give argument to non-function {to_source(first)}")
-            )
+            self.deferred.append((self.offset_of(first), f"can't give argument to non-function {to_source(first)}"))
         elif isinstance(first, NilNode):
             self.deferred.append((self.offset_of(first), "nil is not a command"))
 

@@ -635,9 +635,7 @@ def test_function_sets() -> None:
         "regexReplaceAll",
     } <= SPRIG_FUNCTIONS
     assert {"semverCompare", "uuidv4", "dig", "mustRegexMatch", "getHostByName"} <= SPRIG_FUNCTIONS
-    assert {"truncName", "k8sName", "yamlQuote", "yamlSafe", "toYaml", "fromYaml", "required"} <= (
-        BREAKGLASS_FUNCTIONS
-    )
+    assert {"truncName", "k8sName", "yamlQuote", "yamlSafe", "toYaml", "fromYaml", "required"} <= (BREAKGLASS_FUNCTIONS)
     assert (
         frozenset(
             [
@@ -687,9 +685,7 @@ def _template_strings(doc: Any, path: str) -> Iterator[tuple[str, str, frozenset
     if isinstance(doc, dict):
         for key, value in doc.items():
             here = f"{path}.{key}"
-            if key in ("templateString", "podTemplateString", "podOverridesTemplate") and isinstance(
-                value, str
-            ):
+            if key in ("templateString", "podTemplateString", "podOverridesTemplate") and isinstance(value, str):
                 yield here, value, ALL_FUNCTIONS
             elif key == "template" and isinstance(value, dict) and ".auxiliaryResources" in path:
                 # The legacy object form is rendered string by string with Sprig only (spec §5.1).
@@ -738,9 +734,7 @@ def test_examples_were_found() -> None:
     } <= files
 
 
-@pytest.mark.parametrize(
-    ("path", "text", "funcs"), EXAMPLE_TEMPLATES, ids=[p for p, _, _ in EXAMPLE_TEMPLATES]
-)
+@pytest.mark.parametrize(("path", "text", "funcs"), EXAMPLE_TEMPLATES, ids=[p for p, _, _ in EXAMPLE_TEMPLATES])
 def test_spec_examples_parse(path: str, text: str, funcs: frozenset[str]) -> None:
     """Every template in the spec's examples parses, and contains at least one action."""
     tpl = parse(path, text, funcs)
