@@ -1,13 +1,24 @@
-"""dsctl: the Debug Sessions command line. Today: `dsctl validate PATH...` (offline catalog validation)."""
+"""dsctl: the Debug Sessions command line: `validate` (offline catalog validation) and `preview`."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from domain.catalog.catalog import load_catalog
+from domain.identity import Identity
+from domain.resolution.errors import AdmissionError
+from domain.resolution.request import CreateSessionRequest
+from domain.resolution.resolve import resolve_session
+from rendering.errors import RenderingError
+from rendering.plan import build_plan
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -32,6 +43,31 @@ def _parser() -> argparse.ArgumentParser:
         help="treat unknown fields, deprecated spellings and duplicate keys as errors",
     )
     validate.add_argument("-q", "--quiet", action="store_true", help="print errors only, no warnings")
+    preview = sub.add_parser(
+        "preview",
+        help="print every object a session would create, without touching any cluster",
+        description=(
+            "Resolve a session request against a catalog exactly as the API would (same admission errors) and "
+            "print, as multi-document YAML in creation order, every object the session would create. "
+            "Exit status: 0 printed, 1 refused or failed to render, 2 usage error."
+        ),
+    )
+    preview.add_argument("--catalog", type=Path, required=True, metavar="DIR", help="catalog directory or file")
+    preview.add_argument("--template", required=True, metavar="NAME", help="DebugSessionTemplate name")
+    preview.add_argument("--cluster", required=True, metavar="NAME", help="ClusterConfig name or tenant alias")
+    preview.add_argument("--user", default=os.environ.get("USER") or "preview-user", help="requesting user")
+    preview.add_argument("--email", default="", help="requesting user's e-mail")
+    preview.add_argument("--groups", default="", metavar="A,B", help="comma-separated groups of the user")
+    preview.add_argument("--namespace", default="", metavar="NS", help="target namespace")
+    preview.add_argument("--option", default="", metavar="NAME", help="scheduling option")
+    preview.add_argument(
+        "--binding", default="", metavar="NS/NAME", help="binding to use (default: the first covering one)"
+    )
+    preview.add_argument("--duration", default="", metavar="D", help="requested duration, e.g. 2h")
+    preview.add_argument("--reason", default="", help="request reason")
+    preview.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="an extraDeployValues entry (repeatable)"
+    )
     return parser
 
 
@@ -50,11 +86,71 @@ def validate(paths: Sequence[Path], strict: bool, quiet: bool) -> int:
     return EXIT_INVALID
 
 
+def _values(pairs: list[str]) -> dict[str, Any]:
+    """`key=value` pairs; a value in brackets is a YAML list (`tools=[a,b]`), anything else a string."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set needs KEY=VALUE, got {pair!r}")
+        out[key] = yaml.safe_load(value) if value.startswith("[") else value
+    return out
+
+
+def preview(args: argparse.Namespace) -> int:
+    """Resolve and render one request; print the objects as YAML."""
+    result = load_catalog([args.catalog])
+    if result.catalog is None:
+        for d in result.errors:
+            print(d, file=sys.stderr)
+        print(f"invalid catalog: {len(result.errors)} error(s); run dsctl validate {args.catalog}", file=sys.stderr)
+        return EXIT_INVALID
+    who = Identity(
+        username=args.user, email=args.email, groups=tuple(g.strip() for g in args.groups.split(",") if g.strip())
+    )
+    try:
+        request = CreateSessionRequest(
+            template_ref=args.template,
+            cluster=args.cluster,
+            binding_ref=args.binding,
+            requested_duration=args.duration,
+            target_namespace=args.namespace,
+            reason=args.reason,
+            selected_scheduling_option=args.option,
+            extra_deploy_values=_values(args.set),
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    now = datetime.now(UTC)
+    try:
+        resolution = resolve_session(result.catalog, who, request, now)
+        plan = build_plan(resolution.session, now)
+    except AdmissionError as exc:
+        print(f"refused: {exc.status} {exc.message}" + (f" ({exc.details})" if exc.details else ""), file=sys.stderr)
+        return EXIT_INVALID
+    except RenderingError as exc:
+        print(f"the session would fail: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    for warning in resolution.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    s = resolution.session
+    print(f"# session {s.name} on {s.cluster.name}, namespace {plan.namespace}, mode {s.mode}")
+    if not plan.objects:
+        print("# nothing is deployed in this mode (kubectl-debug operations only)")
+    for obj in plan.objects:
+        print(f"---\n# step: {obj.step}, source: {obj.source}")
+        print(yaml.safe_dump(obj.manifest, sort_keys=False).rstrip())
+    return EXIT_VALID
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `dsctl` console script."""
     args = _parser().parse_args(argv)
     if args.command == "validate":
         return validate(args.paths, args.strict, args.quiet)
+    if args.command == "preview":
+        return preview(args)
     return EXIT_USAGE  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -49,7 +49,7 @@ def merge(base: SchedulingConstraints | None, extra: SchedulingConstraints | Non
             raise MergeConflict(f'deniedNodeLabels "{key}" cannot add both "{current}" and "{value}"')
     return SchedulingConstraints(
         node_selector=node_selector,
-        required_node_affinity=_and_node_selectors(base.required_node_affinity, extra.required_node_affinity),
+        required_node_affinity=and_node_selectors(base.required_node_affinity, extra.required_node_affinity),
         preferred_node_affinity=[*base.preferred_node_affinity, *extra.preferred_node_affinity],
         required_pod_anti_affinity=[*base.required_pod_anti_affinity, *extra.required_pod_anti_affinity],
         preferred_pod_anti_affinity=[*base.preferred_pod_anti_affinity, *extra.preferred_pod_anti_affinity],
@@ -60,8 +60,11 @@ def merge(base: SchedulingConstraints | None, extra: SchedulingConstraints | Non
     )
 
 
-def _and_node_selectors(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, Any] | None:
-    """AND two NodeSelectors: the cross product of their terms (terms are OR-ed inside each)."""
+def and_node_selectors(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, Any] | None:
+    """AND two NodeSelectors: the cross product of their terms (terms are OR-ed inside each).
+
+    Raises MergeConflict when the product would exceed MAX_AFFINITY_TERMS.
+    """
     if not a or not a.get("nodeSelectorTerms"):
         return b
     if not b or not b.get("nodeSelectorTerms"):

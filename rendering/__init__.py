@@ -1,0 +1,1 @@
+"""From a ResolvedSession to the ordered objects a session creates (pure: no cluster, no clock)."""

@@ -1,0 +1,73 @@
+"""`dsctl preview`: resolve and render as the API and worker would, print YAML, touch no cluster."""
+
+from __future__ import annotations
+
+import subprocess
+
+import yaml
+
+from tests.cli.test_dsctl_validate import DSCTL
+from tests.conftest import REPO
+
+CATALOG = str(REPO / "examples" / "catalog")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [DSCTL, "preview", "--catalog", CATALOG, *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_preview_prints_the_objects_in_creation_order() -> None:
+    proc = run(
+        "--template",
+        "dynamic-debug",
+        "--cluster",
+        "dev",
+        "--user",
+        "bob",
+        "--groups",
+        "sre-team",
+        "--set",
+        "image=busybox:latest",
+        "--set",
+        "hostNetwork=true",
+    )
+    assert proc.returncode == 0, proc.stderr
+    docs = [d for d in yaml.safe_load_all(proc.stdout) if d]
+    assert [d["kind"] for d in docs] == ["Deployment"]
+    pod = docs[0]["spec"]["template"]["spec"]
+    assert pod["hostNetwork"] is True
+    assert pod["containers"][0]["image"] == "busybox:latest"
+    assert pod["containers"][0]["env"][2] == {"name": "REQUESTED_BY", "value": "bob"}
+    assert docs[0]["metadata"]["labels"]["breakglass.telekom.com/debug-cluster"] == "dev-1"  # tenant alias resolved
+    assert "# step: workload, source: debug-pod" in proc.stdout
+    assert proc.stderr == "warning: Target namespace defaulted to 'breakglass-debug'\n"
+
+
+def test_kubectl_debug_template_deploys_nothing() -> None:
+    proc = run("--template", "ephemeral-debug", "--cluster", "dev-1", "--groups", "developers")
+    assert proc.returncode == 0, proc.stderr
+    assert "# nothing is deployed in this mode (kubectl-debug operations only)" in proc.stdout
+
+
+def test_refusal_is_the_admission_error() -> None:
+    proc = run("--template", "network-debug", "--cluster", "prod-eu", "--groups", "nobody")
+    assert proc.returncode == 1
+    assert proc.stderr == "refused: 403 user is not allowed to request this debug session\n"
+    assert proc.stdout == ""
+
+
+def test_extra_value_errors_are_listed() -> None:
+    proc = run("--template", "dynamic-debug", "--cluster", "dev-1", "--groups", "sre-team", "--set", "image=nope")
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        'refused: 400 extraDeployValues validation failed (extraDeployValues[image]: Unsupported value: "nope": '
+        'supported values: "alpine:latest", "busybox:latest", "nicolaka/netshoot:latest")\n'
+    )
+
+
+def test_bad_set_is_a_usage_error() -> None:
+    proc = run("--template", "dynamic-debug", "--cluster", "dev-1", "--set", "novalue")
+    assert proc.returncode == 2
+    assert proc.stderr == "error: --set needs KEY=VALUE, got 'novalue'\n"
