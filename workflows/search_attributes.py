@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from temporalio.common import SearchAttributeKey
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+
+from domain.resolution.resolved import ResolvedSession
 
 STATE = SearchAttributeKey.for_keyword("DebugSessionState")
 CLUSTER = SearchAttributeKey.for_keyword("DebugSessionCluster")
@@ -12,6 +14,44 @@ TEMPLATE = SearchAttributeKey.for_keyword("DebugSessionTemplate")
 REQUESTER = SearchAttributeKey.for_keyword("DebugSessionRequester")
 PARTICIPANTS = SearchAttributeKey.for_keyword_list("DebugSessionParticipants")
 EXPIRES_AT = SearchAttributeKey.for_datetime("DebugSessionExpiresAt")
+BINDING = SearchAttributeKey.for_keyword("DebugSessionBinding")
+"""`namespace/name` of the binding the session was created through (empty when none): session limits."""
+READERS = SearchAttributeKey.for_keyword_list("DebugSessionReaders")
+"""Lower-cased usernames/e-mails that may read the session: requester, invitees, approver users."""
+APPROVER_GROUPS = SearchAttributeKey.for_keyword_list("DebugSessionApproverGroups")
 
-ALL: tuple[SearchAttributeKey[Any], ...] = (STATE, CLUSTER, TEMPLATE, REQUESTER, PARTICIPANTS, EXPIRES_AT)
+ALL: tuple[SearchAttributeKey[Any], ...] = (
+    STATE,
+    CLUSTER,
+    TEMPLATE,
+    REQUESTER,
+    PARTICIPANTS,
+    EXPIRES_AT,
+    BINDING,
+    READERS,
+    APPROVER_GROUPS,
+)
 """Every key, for registration with the operator service."""
+
+
+def initial(session: ResolvedSession) -> TypedSearchAttributes:
+    """The attributes a session workflow starts with (the workflow keeps state/participants/expiry current)."""
+    who = session.requester
+    readers = sorted(
+        {
+            v.strip().lower()
+            for v in (who.username, who.email, *session.invited_participants, *session.approval.approver_users)
+            if v.strip()
+        }
+    )
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(STATE, "Pending"),
+            SearchAttributePair(CLUSTER, session.cluster.name),
+            SearchAttributePair(TEMPLATE, session.template_name),
+            SearchAttributePair(REQUESTER, who.username),
+            SearchAttributePair(BINDING, session.binding.ref if session.binding else ""),
+            SearchAttributePair(READERS, readers),
+            SearchAttributePair(APPROVER_GROUPS, list(session.approval.approver_groups)),
+        ]
+    )

@@ -479,3 +479,8 @@ class DebugSessionWorkflow:
     def status(self) -> SessionStatus:
         """The full status of the session."""
         return self._status
+
+    @workflow.query
+    def session(self) -> ResolvedSession:
+        """The resolved snapshot the session runs on (what was requested, as admitted)."""
+        return self._session

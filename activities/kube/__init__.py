@@ -1,0 +1,1 @@
+"""Our wrapper over the official `kubernetes` client: one place that knows its types and exceptions."""

@@ -1,0 +1,137 @@
+"""One cluster's client: built from a kubeconfig file (+context), optionally impersonating an identity."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import kubernetes
+import urllib3
+from kubernetes.client.exceptions import ApiException
+from kubernetes.dynamic import DynamicClient
+from kubernetes.dynamic.exceptions import DynamicApiError, ResourceNotFoundError
+
+from activities.kube.errors import KubeError, NotFound, Transient, from_api_exception
+
+FIELD_MANAGER = "debug-sessions"
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Turn client exceptions into our KubeError types (raised `from` the original)."""
+    try:
+        yield
+    except (ApiException, DynamicApiError) as exc:
+        raise from_api_exception(exc) from exc
+    except ResourceNotFoundError as exc:
+        raise NotFound(404, "NotFound", f"the cluster does not serve this kind: {exc}") from exc
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise Transient(0, "Unavailable", f"cannot reach the cluster: {exc}") from exc
+
+
+class ClusterClient:
+    """Typed and dynamic access to one cluster as one identity."""
+
+    def __init__(self, kubeconfig: str, context: str | None = None, impersonate: str | None = None) -> None:
+        with translated():
+            self.api = kubernetes.config.new_client_from_config(config_file=kubeconfig, context=context)
+        if impersonate:
+            self.api.set_default_header("Impersonate-User", impersonate)
+        self.core = kubernetes.client.CoreV1Api(self.api)
+        self._dynamic: DynamicClient | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def dynamic(self) -> DynamicClient:
+        """The discovery-backed client (discovery runs once, on first use)."""
+        with self._lock:
+            if self._dynamic is None:
+                with translated():
+                    self._dynamic = DynamicClient(self.api)
+            return self._dynamic
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.api.close()
+
+    def apply(self, manifest: dict[str, Any]) -> dict[str, Any]:
+        """Server-side apply with our field manager, forcing ownership (idempotent on retries)."""
+        meta = manifest.get("metadata", {})
+        with translated():
+            resource = self.dynamic.resources.get(api_version=manifest["apiVersion"], kind=manifest["kind"])
+            result = self.dynamic.server_side_apply(
+                resource,
+                body=manifest,
+                name=meta["name"],
+                namespace=meta.get("namespace") if resource.namespaced else None,
+                field_manager=FIELD_MANAGER,
+                force_conflicts=True,
+            )
+        applied: dict[str, Any] = result.to_dict()
+        return applied
+
+    def delete(self, api_version: str, kind: str, name: str, namespace: str | None, uid: str | None) -> bool:
+        """Delete if it is still the object we created (UID precondition). False when already gone."""
+        body: dict[str, Any] = {"propagationPolicy": "Background"}
+        if uid:
+            body["preconditions"] = {"uid": uid}
+        try:
+            with translated():
+                resource = self.dynamic.resources.get(api_version=api_version, kind=kind)
+                self.dynamic.delete(
+                    resource, name=name, namespace=namespace if resource.namespaced else None, body=body
+                )
+        except NotFound:
+            return False
+        except KubeError as exc:
+            if exc.status == 409 and "Precondition failed" in exc.message:
+                return False  # a same-named replacement: not ours to remove
+            raise
+        return True
+
+    def namespace_labels(self, name: str) -> dict[str, str] | None:
+        """The namespace's labels, or None when it does not exist."""
+        try:
+            with translated():
+                ns = self.core.read_namespace(name)
+        except NotFound:
+            return None
+        return dict((ns.metadata.labels if ns.metadata else None) or {})
+
+    def create_namespace(self, name: str, labels: dict[str, str]) -> None:
+        """Create a namespace (AlreadyExists is fine: someone else was faster)."""
+        body = kubernetes.client.V1Namespace(metadata=kubernetes.client.V1ObjectMeta(name=name, labels=labels))
+        try:
+            with translated():
+                self.core.create_namespace(body)
+        except KubeError as exc:
+            if exc.status != 409:
+                raise
+
+    def service_account_exists(self, namespace: str, name: str) -> bool:
+        """Whether the ServiceAccount exists."""
+        try:
+            with translated():
+                self.core.read_namespaced_service_account(name, namespace)
+        except NotFound:
+            return False
+        return True
+
+    def list_pods(self, label_selector: str) -> list[Any]:
+        """Pods in all namespaces with the label selector, leaving out pods already being deleted."""
+        with translated():
+            pods = self.core.list_pod_for_all_namespaces(label_selector=label_selector).items
+        return [p for p in pods if not (p.metadata and p.metadata.deletion_timestamp)]
+
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None) -> dict[str, Any] | None:
+        """One object as a dict, or None."""
+        try:
+            with translated():
+                resource = self.dynamic.resources.get(api_version=api_version, kind=kind)
+                obj = self.dynamic.get(resource, name=name, namespace=namespace if resource.namespaced else None)
+        except NotFound:
+            return None
+        found: dict[str, Any] = obj.to_dict()
+        return found

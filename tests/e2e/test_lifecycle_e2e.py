@@ -1,0 +1,101 @@
+"""A real session on the real dev server, worker and kubesim: approve from the Temporal CLI, pods, cleanup."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import uuid
+from typing import Any
+
+import kubernetes
+from temporalio.client import WorkflowHandle
+
+from domain.resolution.resolved import ResolvedCluster, ResolvedSession
+from tests.conftest import REPO
+from tests.e2e.conftest import Stack, temporal_cli
+from workflows import search_attributes as sa
+from workflows.models import Actor, SessionState, SessionStatus, SessionWorkflowInput, TerminateInput, WorkflowSettings
+from workflows.session import DebugSessionWorkflow
+
+
+def snapshot(name: str, stack: Stack) -> ResolvedSession:
+    data = json.loads((REPO / "tests" / "golden" / "resolution" / f"{name}.json").read_text())["session"]
+    session = ResolvedSession.model_validate(data)
+    cluster = ResolvedCluster(name=session.cluster.name, kubeconfig_path=str(stack.cluster.kubeconfig_path))
+    return session.model_copy(update={"cluster": cluster, "name": f"{session.name[:40]}-{uuid.uuid4().hex[:6]}"})
+
+
+async def wait_state(handle: WorkflowHandle[Any, Any], state: SessionState, within: float = 30) -> SessionStatus:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        status: SessionStatus = await handle.query(DebugSessionWorkflow.status)
+        if status.state is state:
+            return status
+        assert asyncio.get_running_loop().time() < deadline, f"stuck in {status.state}: {status.message}"
+        await asyncio.sleep(0.1)
+
+
+def apps(kube: Any) -> Any:
+    return kubernetes.client.AppsV1Api(kube)
+
+
+async def start(stack: Stack, session: ResolvedSession) -> WorkflowHandle[Any, Any]:
+    from datetime import UTC, datetime
+
+    session = session.model_copy(update={"created_at": datetime.now(UTC)})
+    return await stack.client.start_workflow(
+        DebugSessionWorkflow.run,
+        SessionWorkflowInput(session=session, settings=WorkflowSettings()),
+        id=session.name,
+        task_queue=stack.task_queue,
+        search_attributes=sa.initial(session),
+    )
+
+
+async def test_auto_approved_deployment_session_end_to_end(stack: Stack, kube: Any) -> None:
+    session = snapshot("minimal-debug", stack)
+    handle = await start(stack, session)
+    status = await wait_state(handle, SessionState.ACTIVE)
+    assert len(status.allowed_pods) == 1
+    assert status.allowed_pods[0].ready
+    assert apps(kube).read_namespaced_deployment(session.name, "breakglass-debug").spec.replicas == 1
+    # visibility: the custom search attributes make the session findable by state and cluster
+    query = f"DebugSessionState = 'Active' AND DebugSessionCluster = 'dev-1' AND WorkflowId = '{session.name}'"
+    for _ in range(50):
+        found = [w.id async for w in stack.client.list_workflows(query)]
+        if found:
+            break
+        await asyncio.sleep(0.1)
+    assert found == [session.name]
+    await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=Actor(username="dave")))
+    final: SessionStatus = await handle.result()
+    assert (final.state, final.message) == (SessionState.TERMINATED, "Terminated by dave")
+    assert final.cleaned_up
+    assert [
+        d.metadata.name
+        for d in apps(kube).list_namespaced_deployment("breakglass-debug").items
+        if d.metadata.name == session.name
+    ] == []
+
+
+async def test_operator_approves_with_the_temporal_cli(stack: Stack, kube: Any) -> None:
+    session = snapshot("network-debug", stack)  # needs approval by sre-leads
+    handle = await start(stack, session)
+    await wait_state(handle, SessionState.PENDING_APPROVAL)
+    payload = json.dumps({"actor": {"username": "night-operator"}, "reason": "incident 42"})
+    proc = await asyncio.to_thread(
+        subprocess.run,
+        [temporal_cli(), "workflow", "signal", "--address", stack.address, "--workflow-id", session.name, "--name", "approve", "--input", payload],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    status = await wait_state(handle, SessionState.ACTIVE)
+    assert status.approval.approved_by == "night-operator"
+    assert len(status.allowed_pods) == 4  # DaemonSet on every node (the seed pod tolerates everything)
+    await handle.signal("terminate", TerminateInput(actor=Actor(username="night-operator")))
+    final: SessionStatus = await handle.result()
+    assert final.message == "Terminated by night-operator (admin)"
+    assert [
+        d for d in apps(kube).list_namespaced_daemon_set("breakglass-debug").items if d.metadata.name == session.name
+    ] == []
