@@ -1,0 +1,65 @@
+"""The FastAPI application: `create_app(settings)`; the lifespan connects Temporal and loads the catalog."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from api import errors
+from api.auth import load_tokens
+from api.deps import ApiState
+from api.routes import health, sessions, templates
+from api.settings import ApiSettings
+from domain.catalog.watch import CatalogWatcher
+
+log = logging.getLogger("debug_sessions.api")
+
+# Both path families (DESIGN decision 1): the seed's and the reference's. Templates come before the
+# reference's /api/debugSessions/{name} so that "templates" is never taken for a session name.
+SESSION_PREFIXES = ("/api/v1/debug-sessions", "/api/debugSessions")
+TEMPLATE_PREFIXES = ("/api/v1/debug-session-templates", "/api/debugSessions/templates")
+POD_TEMPLATE_PREFIXES = ("/api/v1/debug-pod-templates", "/api/debugSessions/podTemplates")
+
+
+def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
+    """Build the app. `client` lets tests share one Temporal client; otherwise the lifespan connects."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        temporal = client or await Client.connect(
+            settings.temporal_address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter
+        )
+        tokens = load_tokens(settings.tokens_file) if settings.tokens_file else {}
+        watcher = CatalogWatcher([settings.catalog_dir], strict=settings.catalog_strict).start()
+        app.state.api = ApiState(settings=settings, client=temporal, watcher=watcher, tokens=tokens)
+        log.info(
+            "API ready: catalog %s, %d tokens, Temporal %s",
+            settings.catalog_dir,
+            len(tokens),
+            settings.temporal_address,
+        )
+        try:
+            yield
+        finally:
+            watcher.stop()
+
+    app = FastAPI(
+        title="Debug Sessions API",
+        description="Temporary, controlled, audited access to debug pods on Kubernetes clusters.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.include_router(health.router)
+    for prefix in TEMPLATE_PREFIXES:
+        app.include_router(templates.templates_router, prefix=prefix)
+    for prefix in POD_TEMPLATE_PREFIXES:
+        app.include_router(templates.pod_templates_router, prefix=prefix)
+    for prefix in SESSION_PREFIXES:
+        app.include_router(sessions.router, prefix=prefix)
+    return app

@@ -1,0 +1,72 @@
+"""Request dependencies: the process state, the caller, the catalog (tests override them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from temporalio.client import Client
+
+from api.errors import ApiError
+from api.settings import ApiSettings
+from domain.catalog.catalog import Catalog
+from domain.catalog.watch import CatalogWatcher
+from domain.identity import Identity
+from workflows.models import Actor
+
+
+@dataclass
+class ApiState:
+    """What the lifespan built: one Temporal client, the catalog watcher, the token table."""
+
+    settings: ApiSettings
+    client: Client
+    watcher: CatalogWatcher
+    tokens: dict[str, Identity] = field(default_factory=dict)
+
+
+def get_state(request: Request) -> ApiState:
+    """The process state."""
+    state: ApiState = request.app.state.api
+    return state
+
+
+State = Annotated[ApiState, Depends(get_state)]
+
+
+def get_caller(request: Request, state: State) -> Identity:
+    """The authenticated caller (bearer token) or 401."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "No Bearer token provided in Authorization header")
+    who = state.tokens.get(token.strip())
+    if who is None:
+        raise ApiError(401, "user not authenticated", "unknown or expired token")
+    return who
+
+
+Caller = Annotated[Identity, Depends(get_caller)]
+
+
+def get_catalog(state: State) -> Catalog:
+    """The last good catalog, or 503 while none has loaded."""
+    catalog = state.watcher.catalog
+    if catalog is None:
+        raise ApiError(503, "catalog not loaded", "see the API log for the catalog errors")
+    return catalog
+
+
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+
+
+def actor_for(who: Identity, state: ApiState) -> Actor:
+    """The caller as a workflow actor; admin when in a DEBUG_SESSION_ADMIN_GROUPS group."""
+    return Actor(
+        username=who.username,
+        email=who.email,
+        display_name=who.display_name,
+        groups=who.groups,
+        admin=bool(state.settings.admin_group_set & set(who.groups)),
+    )

@@ -1,0 +1,31 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from api.deps import State
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(state: State) -> JSONResponse:
+    """Ready when Temporal answers and a catalog is loaded."""
+    checks: dict[str, Any] = {"catalog": state.watcher.catalog is not None}
+    try:
+        checks["temporal"] = await state.client.service_client.check_health()
+    except Exception as exc:  # any failure to reach Temporal means not ready, whatever its type
+        checks["temporal"] = False
+        checks["temporalError"] = str(exc)[:200]
+    ready = bool(checks["catalog"]) and bool(checks["temporal"])
+    return JSONResponse(status_code=200 if ready else 503, content={"ready": ready, **checks})

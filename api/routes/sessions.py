@@ -1,0 +1,369 @@
+"""Debug sessions: list, get, create, and the actions (approve, reject, renew, terminate, join, leave)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.deps import ApiState, Caller, CatalogDep, State, actor_for
+from api.errors import ApiError
+from api.views import debug_session
+from domain.durations import DurationError, parse_duration
+from domain.identity import Identity, identity_match
+from domain.resolution.access import binding_active
+from domain.resolution.approval import is_approver
+from domain.resolution.request import CreateSessionRequest
+from domain.resolution.resolve import OpenSessionCounts, resolve_session
+from domain.resolution.resolved import ResolvedSession
+from workflows import search_attributes as sa
+from workflows.models import (
+    ApproveInput,
+    JoinInput,
+    LeaveInput,
+    RejectInput,
+    RenewInput,
+    SessionState,
+    SessionStatus,
+    SessionWorkflowInput,
+    TerminateInput,
+    WorkflowSettings,
+)
+from workflows.session import DebugSessionWorkflow
+
+router = APIRouter(tags=["debug sessions"])
+_SAFE = re.compile(r"^[A-Za-z0-9._@:/+-]{1,253}$")
+OPEN_STATES = ("Pending", "PendingApproval", "Active")
+MAX_EMPTY_BODY = 4096
+
+
+class DecisionBody(BaseModel):
+    """Optional body of approve/reject."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = ""
+
+
+class RenewBody(BaseModel):
+    """Body of renew."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    extend_by: str = Field(default="", alias="extendBy")
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+async def _require_empty_body(request: Request) -> None:
+    body = await request.body()
+    if len(body) > MAX_EMPTY_BODY or body.strip():
+        raise ApiError(400, "request body must be empty")
+
+
+def _handle(state: ApiState, name: str) -> WorkflowHandle[Any, Any]:
+    if not _SAFE.match(name):
+        raise ApiError(404, "debug session not found")
+    return state.client.get_workflow_handle(name)
+
+
+async def _load(state: ApiState, name: str) -> tuple[WorkflowHandle[Any, Any], ResolvedSession, SessionStatus]:
+    handle = _handle(state, name)
+    try:
+        session: ResolvedSession = await handle.query(DebugSessionWorkflow.session)
+        status: SessionStatus = await handle.query(DebugSessionWorkflow.status)
+    except RPCError as exc:
+        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
+            raise ApiError(404, "debug session not found") from exc
+        raise
+    return handle, session, status
+
+
+def _may_read(session: ResolvedSession, status: SessionStatus, who: Identity, admin: bool) -> bool:
+    """§9.1: requester, active participant, invitee, decider, or a configured approver (or an admin)."""
+    if admin or identity_match(session.requester.username, who) or identity_match(session.requester.email, who):
+        return True
+    if any(
+        p.left_at is None and (identity_match(p.user, who) or identity_match(p.email, who)) for p in status.participants
+    ):
+        return True
+    if any(identity_match(i, who) for i in session.invited_participants):
+        return True
+    decided = (status.approval.approved_by, status.approval.rejected_by)
+    return any(d and identity_match(d, who) for d in decided) or is_approver(session.approval, who)
+
+
+def _can_decide(session: ResolvedSession, status: SessionStatus, who: Identity) -> bool:
+    """§9.3: pending, not the requester, an approver."""
+    return (
+        status.state is SessionState.PENDING_APPROVAL
+        and not identity_match(session.requester.username, who)
+        and is_approver(session.approval, who)
+    )
+
+
+def _view(session: ResolvedSession, status: SessionStatus, who: Identity, **extra: Any) -> dict[str, Any]:
+    decide = _can_decide(session, status, who)
+    return debug_session(session, status, canApprove=decide, canReject=decide, **extra)
+
+
+async def _update(handle: WorkflowHandle[Any, Any], update: Any, arg: Any) -> Any:
+    """Run a workflow update; refusals come back as the status and message the workflow chose."""
+    try:
+        return await handle.execute_update(update, arg)
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        if isinstance(cause, ApplicationError) and (cause.type or "").startswith("HTTP_"):
+            raise ApiError(int((cause.type or "HTTP_500")[5:]), cause.message) from exc
+        raise
+    except RPCError as exc:
+        # A closed workflow takes no updates; tell "already ended" from "never existed".
+        try:
+            status: SessionStatus = await handle.query(DebugSessionWorkflow.status)
+        except RPCError:
+            raise ApiError(404, "debug session not found") from exc
+        raise ApiError(400, f"session is already in terminal state '{status.state}'") from exc
+
+
+def _quote(value: str) -> str:
+    if not _SAFE.match(value):
+        raise ApiError(400, f"invalid filter value: '{value}'")
+    return "'" + value + "'"
+
+
+async def _open_counts(state: ApiState, template: str, who: Identity) -> dict[str, OpenSessionCounts]:
+    """Open sessions per binding for the template (from visibility), for §4.8 limits."""
+    query = (
+        f"WorkflowType = 'DebugSessionWorkflow' AND {sa.TEMPLATE.name} = {_quote(template)} AND "
+        f"{sa.STATE.name} IN ({', '.join(repr(s) for s in OPEN_STATES)})"
+    )
+    counts: dict[str, list[int]] = {}
+    async for wf in state.client.list_workflows(query):
+        binding = wf.typed_search_attributes.get(sa.BINDING) or ""
+        requester = wf.typed_search_attributes.get(sa.REQUESTER) or ""
+        entry = counts.setdefault(binding, [0, 0])
+        entry[1] += 1
+        entry[0] += int(identity_match(requester, who))
+    return {b: OpenSessionCounts(mine=c[0], total=c[1]) for b, c in counts.items()}
+
+
+# --- routes ----------------------------------------------------------------------------------------
+
+
+@router.post("", status_code=201)
+async def create_session(body: CreateSessionRequest, who: Caller, state: State, catalog: CatalogDep) -> JSONResponse:
+    """Admit the request (same rules as `dsctl preview`) and start its workflow."""
+    template = body.template_ref.strip()
+    counts = await _open_counts(state, template, who) if template and _SAFE.match(template) else {}
+    resolution = resolve_session(
+        catalog,
+        who,
+        body,
+        datetime.now(UTC),
+        session_namespace=state.settings.sessions_namespace,
+        open_sessions=counts,
+    )
+    session = resolution.session
+    settings = WorkflowSettings(approval_timeout=state.settings.approval_timeout_delta)
+    try:
+        await state.client.start_workflow(
+            DebugSessionWorkflow.run,
+            SessionWorkflowInput(session=session, settings=settings),
+            id=session.name,
+            task_queue=state.settings.task_queue,
+            search_attributes=sa.initial(session),
+        )
+    except WorkflowAlreadyStartedError as exc:
+        raise ApiError(409, "session already exists") from exc
+    status = SessionStatus(
+        name=session.name,
+        created_at=session.created_at,
+        invited=session.invited_participants,
+        allowed_pod_operations=session.allowed_pod_operations,
+    )
+    view = debug_session(session, status, canApprove=False, canReject=False, warnings=resolution.warnings)
+    return JSONResponse(status_code=201, content=view)
+
+
+@router.get("")
+async def list_sessions(
+    who: Caller,
+    state: State,
+    cluster: str | None = None,
+    state_filter: Annotated[list[str] | None, Query(alias="state")] = None,
+    user: str | None = None,
+    mine: bool = False,
+) -> dict[str, Any]:
+    """Sessions the caller may read, from visibility (never by querying every workflow)."""
+    states: list[str] = []
+    for raw in state_filter or []:
+        for item in raw.split(","):
+            item = item.strip()
+            if not item:
+                continue
+            canonical = next((s.value for s in SessionState if s.value.lower() == item.lower()), None)
+            if canonical is None:
+                raise ApiError(400, f"invalid state value: '{item}'")
+            if canonical not in states:
+                states.append(canonical)
+    clauses = ["WorkflowType = 'DebugSessionWorkflow'"]
+    if cluster:
+        clauses.append(f"{sa.CLUSTER.name} = {_quote(cluster)}")
+    if states:
+        clauses.append(f"{sa.STATE.name} IN ({', '.join(_quote(s) for s in states)})")
+    if user:
+        clauses.append(f"{sa.REQUESTER.name} = {_quote(user)}")
+    if mine:
+        clauses.append(f"{sa.REQUESTER.name} = {_quote(who.username)}")
+    admin = bool(state.settings.admin_group_set & set(who.groups))
+    if not admin:
+        names = {v.lower() for v in (who.username, who.email) if v}
+        readers = [f"{sa.REQUESTER.name} = {_quote(who.username)}", f"{sa.PARTICIPANTS.name} = {_quote(who.username)}"]
+        readers.append(f"{sa.READERS.name} IN ({', '.join(_quote(n) for n in sorted(names))})")
+        if who.groups:
+            readers.append(
+                f"{sa.APPROVER_GROUPS.name} IN ({', '.join(_quote(g) for g in who.groups if _SAFE.match(g))})"
+            )
+        clauses.append("(" + " OR ".join(readers) + ")")
+    sessions = []
+    async for wf in state.client.list_workflows(" AND ".join(clauses)):
+        attrs = wf.typed_search_attributes
+        expires = attrs.get(sa.EXPIRES_AT)
+        session_state = attrs.get(sa.STATE) or ""
+        approver_groups = set(attrs.get(sa.APPROVER_GROUPS) or [])
+        requester = attrs.get(sa.REQUESTER) or ""
+        decide = (
+            session_state == "PendingApproval" and requester != who.username and bool(approver_groups & set(who.groups))
+        )
+        sessions.append(
+            {
+                "name": wf.id,
+                "templateRef": attrs.get(sa.TEMPLATE) or "",
+                "cluster": attrs.get(sa.CLUSTER) or "",
+                "requestedBy": requester,
+                "state": session_state,
+                "expiresAt": expires.strftime("%Y-%m-%dT%H:%M:%SZ") if expires else None,
+                "participants": len(attrs.get(sa.PARTICIPANTS) or []),
+                "isParticipant": who.username in (attrs.get(sa.PARTICIPANTS) or []),
+                "canApprove": decide,
+                "canReject": decide,
+            }
+        )
+    return {"sessions": sessions, "total": len(sessions)}
+
+
+@router.get("/{name}")
+async def get_session(name: str, who: Caller, state: State) -> dict[str, Any]:
+    """One session, if the caller may read it (§1.3 order: 404 before 403)."""
+    _, session, status = await _load(state, name)
+    if not _may_read(session, status, who, bool(state.settings.admin_group_set & set(who.groups))):
+        raise ApiError(403, "user is not authorized to read this debug session")
+    return _view(session, status, who)
+
+
+@router.post("/{name}/approve")
+async def approve(
+    name: str, who: Caller, state: State, catalog: CatalogDep, body: DecisionBody | None = None
+) -> dict[str, Any]:
+    """Record an approval; the session activates when its resources are deployed."""
+    handle, session, _ = await _load(state, name)
+    _binding_must_be_active(session, catalog, "approve")
+    status = await _update(
+        handle,
+        DebugSessionWorkflow.approve,
+        ApproveInput(actor=actor_for(who, state), reason=(body or DecisionBody()).reason),
+    )
+    return _view(session, status, who)
+
+
+@router.post("/{name}/reject")
+async def reject(
+    name: str, who: Caller, state: State, catalog: CatalogDep, body: DecisionBody | None = None
+) -> dict[str, Any]:
+    """Reject: the session ends Failed."""
+    handle, session, _ = await _load(state, name)
+    _binding_must_be_active(session, catalog, "reject")
+    status = await _update(
+        handle,
+        DebugSessionWorkflow.reject,
+        RejectInput(actor=actor_for(who, state), reason=(body or DecisionBody()).reason),
+    )
+    return _view(session, status, who)
+
+
+def _binding_must_be_active(session: ResolvedSession, catalog: Any, verb: str) -> None:
+    """§9.2 step 2: a session created through a binding is decided only while that binding is active."""
+    if session.binding is None:
+        return
+    binding = catalog.bindings.get(session.binding.ref)
+    if binding is None or not binding_active(binding, datetime.now(UTC)):
+        raise ApiError(403, f"user is not authorized to {verb} this session")
+
+
+@router.post("/{name}/renew")
+async def renew(name: str, body: RenewBody, who: Caller, state: State) -> dict[str, Any]:
+    """Extend the expiry by extendBy (never beyond startsAt + maxDuration)."""
+    if not body.extend_by.strip():
+        raise ApiError(400, "extendBy is required")
+    try:
+        extend_by = parse_duration(body.extend_by)
+    except DurationError as exc:
+        raise ApiError(400, "invalid duration format", str(exc)) from exc
+    if extend_by.total_seconds() <= 0:
+        raise ApiError(400, "extension duration must be positive")
+    handle = _handle(state, name)
+    result = await _update(
+        handle, DebugSessionWorkflow.renew, RenewInput(actor=actor_for(who, state), extend_by=extend_by)
+    )
+    return {
+        "message": "session renewed successfully",
+        "newExpiresAt": result.new_expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "renewalCount": result.renewal_count,
+    }
+
+
+@router.post("/{name}/terminate")
+async def terminate(name: str, request: Request, who: Caller, state: State) -> dict[str, Any]:
+    """End the session (owner, admin; the requester may withdraw a pending request)."""
+    await _require_empty_body(request)
+    handle, session, _ = await _load(state, name)
+    status = await _update(handle, DebugSessionWorkflow.terminate, TerminateInput(actor=actor_for(who, state)))
+    return _view(session, status, who)
+
+
+@router.post("/{name}/join")
+async def join(name: str, request: Request, who: Caller, state: State) -> dict[str, Any]:
+    """Join an active session you were invited to; body `{}`/none = viewer, or {"role": "participant"}."""
+    role: Literal["participant", "viewer"] = "viewer"
+    raw = (await request.body()).strip()
+    if raw:
+        try:
+            data = JoinBody.model_validate_json(raw)
+        except ValueError as exc:
+            raise ApiError(400, 'invalid request body: role must be "participant" or "viewer"', str(exc)[:300]) from exc
+        role = data.role
+    handle = _handle(state, name)
+    result = await _update(handle, DebugSessionWorkflow.join, JoinInput(actor=actor_for(who, state), role=role))
+    return {"message": result.message, "role": result.role}
+
+
+class JoinBody(BaseModel):
+    """Body of join."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["participant", "viewer"] = "viewer"
+
+
+@router.post("/{name}/leave")
+async def leave(name: str, request: Request, who: Caller, state: State) -> dict[str, Any]:
+    """Leave a session; access is revoked at once."""
+    await _require_empty_body(request)
+    handle = _handle(state, name)
+    result = await _update(handle, DebugSessionWorkflow.leave, LeaveInput(actor=actor_for(who, state)))
+    return {"message": result.message}

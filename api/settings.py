@@ -1,0 +1,90 @@
+"""API settings (environment variables; names as the reference names them where it has them)."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.durations import DurationError, parse_duration
+from workflows.models import TASK_QUEUE
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class ApiSettings(BaseSettings):
+    """Everything the API process needs; refuses insecure combinations at start."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    host: str = Field(default="127.0.0.1", validation_alias=_env("DEBUG_SESSION_API_HOST", "host"))
+    port: int = Field(default=8080, validation_alias=_env("DEBUG_SESSION_API_PORT", "port"))
+    catalog_dir: Path = Field(
+        default=Path("examples/catalog"), validation_alias=_env("DEBUG_SESSION_CATALOG_DIR", "catalog_dir")
+    )
+    catalog_strict: bool = Field(default=False, validation_alias=_env("DEBUG_SESSION_CATALOG_STRICT", "catalog_strict"))
+    tokens_file: Path | None = Field(default=None, validation_alias=_env("DEBUG_SESSION_TOKENS_FILE", "tokens_file"))
+    allow_token_file_on_public_address: bool = Field(
+        default=False,
+        validation_alias=_env("DEBUG_SESSION_ALLOW_TOKEN_FILE_ON_PUBLIC_ADDRESS", "allow_token_file_on_public_address"),
+    )
+    temporal_address: str = Field(
+        default="localhost:7233", validation_alias=_env("TEMPORAL_ADDRESS", "temporal_address")
+    )
+    temporal_namespace: str = Field(
+        default="default", validation_alias=_env("TEMPORAL_NAMESPACE", "temporal_namespace")
+    )
+    task_queue: str = Field(default=TASK_QUEUE, validation_alias=_env("DEBUG_SESSION_TASK_QUEUE", "task_queue"))
+    approval_timeout: str = Field(
+        default="24h", validation_alias=_env("DEBUG_SESSION_APPROVAL_TIMEOUT", "approval_timeout")
+    )
+    retention_period: str = Field(
+        default="168h", validation_alias=_env("DEBUG_SESSION_RETENTION_PERIOD", "retention_period")
+    )
+    admin_groups: str = Field(default="", validation_alias=_env("DEBUG_SESSION_ADMIN_GROUPS", "admin_groups"))
+    sessions_namespace: str = Field(
+        default="breakglass", validation_alias=_env("DEBUG_SESSION_NAMESPACE", "sessions_namespace")
+    )
+
+    @field_validator("approval_timeout", "retention_period")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        try:
+            if parse_duration(value) <= timedelta(0):
+                raise ValueError(f"{value!r} must be positive")
+        except DurationError as exc:
+            raise ValueError(str(exc)) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _no_dev_auth_in_public(self) -> ApiSettings:
+        if self.tokens_file is not None and not self.allow_token_file_on_public_address and not _loopback(self.host):
+            raise ValueError(
+                f"refusing to serve static-token authentication on {self.host}: bind to 127.0.0.1 or set "
+                "DEBUG_SESSION_ALLOW_TOKEN_FILE_ON_PUBLIC_ADDRESS=true (development only)"
+            )
+        return self
+
+    @property
+    def admin_group_set(self) -> frozenset[str]:
+        """DEBUG_SESSION_ADMIN_GROUPS as a set."""
+        return frozenset(g.strip() for g in self.admin_groups.split(",") if g.strip())
+
+    @property
+    def approval_timeout_delta(self) -> timedelta:
+        """DEBUG_SESSION_APPROVAL_TIMEOUT parsed."""
+        return parse_duration(self.approval_timeout)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

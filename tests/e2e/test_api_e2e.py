@@ -1,0 +1,233 @@
+"""The API over the real stack: dev server + worker + kubesim, requests through httpx to the ASGI app."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+import yaml
+
+from api.app import create_app
+from api.settings import ApiSettings
+from tests.conftest import REPO
+from tests.e2e.conftest import Stack
+
+TOKENS = [
+    {"token": "token-dave-1234", "user": "dave", "email": "dave@example.com", "groups": ["developers"]},
+    {"token": "token-sam-12345", "user": "sam", "email": "sam@example.com", "groups": ["sre-team"]},
+    {"token": "token-lena-1234", "user": "lena", "email": "lena@example.com", "groups": ["security-leads"]},
+    {"token": "token-eve-12345", "user": "eve", "email": "eve@example.com", "groups": ["nobody"]},
+    {"token": "token-ops-12345", "user": "ops", "groups": ["platform-admins"]},
+]
+
+
+def auth(user: str) -> dict[str, str]:
+    token = next(t["token"] for t in TOKENS if t["user"] == user)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest_asyncio.fixture
+async def api(stack: Stack, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    catalog = tmp_path / "catalog"
+    shutil.copytree(REPO / "examples" / "catalog", catalog)
+    clusters = [d for d in yaml.safe_load_all((catalog / "clusters.yaml").read_text()) if d]
+    for c in clusters:
+        c["spec"]["kubeconfig"]["path"] = str(stack.cluster.kubeconfig_path)
+    (catalog / "clusters.yaml").write_text(yaml.safe_dump_all(clusters))
+    tokens = tmp_path / "tokens.yaml"
+    tokens.write_text(yaml.safe_dump(TOKENS))
+    settings = ApiSettings(
+        catalog_dir=catalog, tokens_file=tokens, task_queue=stack.task_queue, admin_groups="platform-admins"
+    )
+    app = create_app(settings, client=stack.client)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            yield client
+
+
+async def wait_for(api: httpx.AsyncClient, name: str, user: str, state: str, within: float = 30) -> dict[str, Any]:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        resp = await api.get(f"/api/v1/debug-sessions/{name}", headers=auth(user))
+        assert resp.status_code == 200, resp.text
+        body: dict[str, Any] = resp.json()
+        if body["status"]["state"] == state:
+            return body
+        assert asyncio.get_running_loop().time() < deadline, f"stuck in {body['status']}"
+        await asyncio.sleep(0.1)
+
+
+async def test_authentication_is_required(api: httpx.AsyncClient) -> None:
+    resp = await api.get("/api/v1/debug-sessions")
+    assert resp.status_code == 401
+    assert resp.json() == {"error": "No Bearer token provided in Authorization header", "code": "UNAUTHORIZED"}
+    resp = await api.get("/api/v1/debug-sessions", headers={"Authorization": "Bearer nope-nope"})
+    assert (resp.status_code, resp.json()["error"]) == (401, "user not authenticated")
+
+
+async def test_create_rejects_bad_bodies_with_a_clear_400(api: httpx.AsyncClient) -> None:
+    resp = await api.post(
+        "/api/v1/debug-sessions",
+        json={"templateRef": "minimal-debug", "cluster": "dev-1", "scheduledStartTime": "x"},
+        headers=auth("dave"),
+    )
+    assert resp.status_code == 400
+    assert resp.json() == {"error": 'invalid request body: unknown field "scheduledStartTime"', "code": "BAD_REQUEST"}
+    resp = await api.post(
+        "/api/v1/debug-sessions", content=b"{not json", headers={**auth("dave"), "Content-Type": "application/json"}
+    )
+    assert resp.status_code == 400
+    assert resp.json()["error"].startswith("invalid request body: malformed JSON")
+    resp = await api.post("/api/debugSessions", json={"templateRef": "minimal-debug"}, headers=auth("dave"))
+    assert resp.json() == {"error": "cluster is required", "code": "BAD_REQUEST"}
+    resp = await api.post(
+        "/api/v1/debug-sessions", json={"templateRef": "network-debug", "cluster": "prod-eu"}, headers=auth("eve")
+    )
+    assert resp.status_code == 403
+    assert resp.json()["error"] == "user is not allowed to request this debug session"
+
+
+async def test_auto_approved_session_through_the_api(api: httpx.AsyncClient, stack: Stack) -> None:
+    resp = await api.post(
+        "/api/v1/debug-sessions",
+        json={"templateRef": "minimal-debug", "cluster": "dev", "reason": "checking DNS"},
+        headers=auth("dave"),
+    )
+    assert resp.status_code == 201, resp.text
+    created = resp.json()
+    name = created["metadata"]["name"]
+    assert created["spec"]["cluster"] == "dev-1"
+    assert created["warnings"] == ["Target namespace defaulted to 'breakglass-debug'"]
+    assert created["status"]["state"] == "Pending"
+    active = await wait_for(api, name, "dave", "Active")
+    assert active["status"]["allowedPods"][0]["ready"] is True
+    assert active["status"]["participants"][0]["role"] == "owner"
+    # the reference's path family serves the same session
+    assert (await api.get(f"/api/debugSessions/{name}", headers=auth("dave"))).json()["metadata"]["name"] == name
+    # strangers cannot read it; unknown names are 404
+    assert (await api.get(f"/api/v1/debug-sessions/{name}", headers=auth("eve"))).status_code == 403
+    assert (await api.get("/api/v1/debug-sessions/nope", headers=auth("dave"))).json() == {
+        "error": "debug session not found",
+        "code": "NOT_FOUND",
+    }
+    renewed = await api.post(f"/api/v1/debug-sessions/{name}/renew", json={"extendBy": "30m"}, headers=auth("dave"))
+    assert renewed.status_code == 200, renewed.text
+    assert renewed.json()["renewalCount"] == 1
+    over = await api.post(f"/api/v1/debug-sessions/{name}/renew", json={"extendBy": "3h"}, headers=auth("dave"))
+    assert over.status_code == 403
+    assert over.json()["error"].startswith("extension would exceed maximum duration of 2h")
+    assert (await api.post(f"/api/v1/debug-sessions/{name}/terminate", json={}, headers=auth("dave"))).json()[
+        "error"
+    ] == "request body must be empty"
+    done = await api.post(f"/api/v1/debug-sessions/{name}/terminate", headers=auth("dave"))
+    assert done.status_code == 200, done.text
+    assert done.json()["status"]["message"] == "Terminated by dave"
+    final = await wait_for(api, name, "dave", "Terminated")
+    assert final["status"]["deployedResources"] == []
+    again = await api.post(f"/api/v1/debug-sessions/{name}/terminate", headers=auth("dave"))
+    assert (again.status_code, again.json()["error"]) == (400, "session is already in terminal state 'Terminated'")
+
+
+async def test_approval_flow_and_listing(api: httpx.AsyncClient) -> None:
+    resp = await api.post(
+        "/api/v1/debug-sessions",
+        json={
+            "templateRef": "network-debug",
+            "cluster": "prod-eu",
+            "reason": "packet loss",
+            "invitedParticipants": ["dave@example.com"],
+        },
+        headers=auth("sam"),
+    )
+    assert resp.status_code == 201, resp.text
+    name = resp.json()["metadata"]["name"]
+    pending = await wait_for(api, name, "sam", "PendingApproval")
+    assert pending["canApprove"] is False  # the requester
+    lena_view = (await api.get(f"/api/v1/debug-sessions/{name}", headers=auth("lena"))).json()
+    assert lena_view["canApprove"] is True
+    # the approver sees it in the list (approver groups are indexed); eve does not
+    for _ in range(50):
+        listed = (await api.get("/api/v1/debug-sessions?state=PendingApproval", headers=auth("lena"))).json()
+        if any(s["name"] == name for s in listed["sessions"]):
+            break
+        await asyncio.sleep(0.1)
+    assert any(s["name"] == name and s["canApprove"] for s in listed["sessions"])
+    assert (await api.get("/api/v1/debug-sessions", headers=auth("eve"))).json() == {"sessions": [], "total": 0}
+    bad_state = await api.get("/api/v1/debug-sessions?state=Running", headers=auth("lena"))
+    assert (bad_state.status_code, bad_state.json()["error"]) == (400, "invalid state value: 'Running'")
+    denied = await api.post(f"/api/v1/debug-sessions/{name}/approve", headers=auth("sam"))
+    assert (denied.status_code, denied.json()["error"]) == (403, "user is not authorized to approve this session")
+    approved = await api.post(f"/api/v1/debug-sessions/{name}/approve", json={"reason": "go"}, headers=auth("lena"))
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"]["approval"]["approvedBy"] == "lena"
+    await wait_for(api, name, "sam", "Active")
+    joined = await api.post(f"/api/v1/debug-sessions/{name}/join", json={"role": "participant"}, headers=auth("dave"))
+    assert joined.json() == {"message": "successfully joined session", "role": "participant"}
+    bad_role = await api.post(f"/api/v1/debug-sessions/{name}/join", json={"role": "owner"}, headers=auth("dave"))
+    assert bad_role.status_code == 400
+    left = await api.post(f"/api/v1/debug-sessions/{name}/leave", headers=auth("dave"))
+    assert left.json() == {"message": "successfully left session"}
+    admin = await api.post(f"/api/v1/debug-sessions/{name}/terminate", headers=auth("ops"))
+    assert admin.json()["status"]["message"] == "Terminated by ops (admin)"
+
+
+async def test_reject(api: httpx.AsyncClient) -> None:
+    resp = await api.post(
+        "/api/v1/debug-sessions", json={"templateRef": "network-debug", "cluster": "prod-eu"}, headers=auth("sam")
+    )
+    name = resp.json()["metadata"]["name"]
+    await wait_for(api, name, "sam", "PendingApproval")
+    rejected = await api.post(f"/api/debugSessions/{name}/reject", json={"reason": "not now"}, headers=auth("lena"))
+    assert rejected.status_code == 200, rejected.text
+    final = await wait_for(api, name, "sam", "Failed")
+    assert final["status"]["message"] == "Rejected by lena: not now"
+
+
+async def test_templates_for_the_caller(api: httpx.AsyncClient) -> None:
+    dev = (await api.get("/api/v1/debug-session-templates", headers=auth("dave"))).json()
+    names = [t["name"] for t in dev["templates"]]
+    assert names == [
+        "dynamic-debug",
+        "ephemeral-debug",
+        "minimal-debug",
+        "network-debug",
+    ]  # the dev binding selects all
+    dave_clusters = (
+        await api.get("/api/v1/debug-session-templates/network-debug/clusters", headers=auth("dave"))
+    ).json()
+    assert [c["name"] for c in dave_clusters["clusters"]] == ["dev-1"]  # not prod-eu: that binding is for SREs
+    assert (await api.get("/api/v1/debug-session-templates", headers=auth("eve"))).json() == {
+        "templates": [],
+        "total": 0,
+    }
+    same = (await api.get("/api/debugSessions/templates", headers=auth("dave"))).json()
+    assert same == dev
+    clusters = (await api.get("/api/debugSessions/templates/network-debug/clusters", headers=auth("sam"))).json()
+    prod = next(c for c in clusters["clusters"] if c["name"] == "prod-eu")
+    assert prod["bindingRef"] == {"name": "sre-production-access", "namespace": "breakglass"}
+    assert prod["constraints"] == {"maxDuration": "2h", "defaultDuration": "30m"}
+    assert prod["approval"]["approverGroups"] == ["security-leads"]
+    denied = await api.get("/api/v1/debug-session-templates/network-debug", headers=auth("eve"))
+    assert (denied.status_code, denied.json()["error"]) == (403, "access denied to this template")
+    pods = (await api.get("/api/v1/debug-pod-templates", headers=auth("eve"))).json()
+    assert pods["total"] == 5
+    assert (await api.get("/api/debugSessions/podTemplates/nope", headers=auth("eve"))).status_code == 404
+
+
+async def test_health(api: httpx.AsyncClient) -> None:
+    assert (await api.get("/healthz")).json() == {"status": "ok"}
+    ready = await api.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["ready"] is True
+
+
+def test_token_file_refused_on_a_public_address(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"refusing to serve static-token authentication on 0\.0\.0\.0"):
+        ApiSettings(host="0.0.0.0", tokens_file=tmp_path / "t.yaml")
