@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: help venv test lint typecheck contracts pytest run validate-examples clean
 
 help:
-	@echo "make run    - start the stack that exists today (see README: 'make run')"
+	@echo "make run    - the whole stack with a demo catalog and simulated clusters (see README)"
 	@echo "make test   - lint + strict type check + import contracts + the whole pytest suite"
 
 $(STAMP): pyproject.toml
@@ -35,10 +35,10 @@ pytest: $(STAMP)
 test: lint typecheck contracts pytest
 
 validate-examples: $(STAMP)
-	$(BIN)/dsctl validate examples/catalog
+	$(BIN)/dsctl validate deploy/demo-catalog
 
 run: $(STAMP)
-	$(BIN)/python -m cli.dev_stack
+	$(BIN)/dsctl dev --simulate
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

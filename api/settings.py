@@ -25,7 +25,7 @@ class ApiSettings(BaseSettings):
     host: str = Field(default="127.0.0.1", validation_alias=_env("DEBUG_SESSION_API_HOST", "host"))
     port: int = Field(default=8080, validation_alias=_env("DEBUG_SESSION_API_PORT", "port"))
     catalog_dir: Path = Field(
-        default=Path("examples/catalog"), validation_alias=_env("DEBUG_SESSION_CATALOG_DIR", "catalog_dir")
+        default=Path("deploy/demo-catalog"), validation_alias=_env("DEBUG_SESSION_CATALOG_DIR", "catalog_dir")
     )
     catalog_strict: bool = Field(default=False, validation_alias=_env("DEBUG_SESSION_CATALOG_STRICT", "catalog_strict"))
     tokens_file: Path | None = Field(default=None, validation_alias=_env("DEBUG_SESSION_TOKENS_FILE", "tokens_file"))

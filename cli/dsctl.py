@@ -1,4 +1,4 @@
-"""dsctl: the Debug Sessions command line: `validate` (offline catalog validation) and `preview`."""
+"""dsctl: the Debug Sessions command line: `validate`, `preview` (both offline) and `dev` (the local stack)."""
 
 from __future__ import annotations
 
@@ -67,6 +67,22 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--reason", default="", help="request reason")
     preview.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="an extraDeployValues entry (repeatable)"
+    )
+    dev = sub.add_parser(
+        "dev",
+        help="run the whole stack locally (Temporal dev server, worker, API, optional simulated clusters)",
+        description="Start the development stack in the foreground; Ctrl-C stops everything it started.",
+    )
+    dev.add_argument("--catalog", type=Path, default=Path("deploy/demo-catalog"), metavar="DIR")
+    dev.add_argument("--tokens", type=Path, default=Path("deploy/demo-tokens.yaml"), metavar="FILE")
+    dev.add_argument("--api-port", type=int, default=8080)
+    dev.add_argument("--temporal-port", type=int, default=7233)
+    dev.add_argument("--ui-port", type=int, default=8233)
+    dev.add_argument("--state-dir", type=Path, default=Path(".run"), metavar="DIR")
+    dev.add_argument(
+        "--simulate",
+        action="store_true",
+        help="start a kubesim for every cluster whose kubeconfig lies in the state dir or does not exist yet",
     )
     return parser
 
@@ -151,6 +167,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return validate(args.paths, args.strict, args.quiet)
     if args.command == "preview":
         return preview(args)
+    if args.command == "dev":
+        from cli import dev
+
+        return dev.run(
+            args.catalog.resolve(),
+            args.tokens.resolve(),
+            args.state_dir.resolve(),
+            args.api_port,
+            args.temporal_port,
+            args.ui_port,
+            args.simulate,
+        )
     return EXIT_USAGE  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -19,6 +19,6 @@ class CatalogSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DEBUG_SESSION_CATALOG_")
 
-    dir: Path = Field(default=Path("examples/catalog"))
+    dir: Path = Field(default=Path("deploy/demo-catalog"))
     strict: bool = False
     poll_interval: float = Field(default=0.5, gt=0, le=60)

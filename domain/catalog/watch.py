@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -13,19 +14,23 @@ from domain.catalog.documents import find_files
 
 log = logging.getLogger("debug_sessions.catalog")
 
-Fingerprint = tuple[tuple[str, int, int], ...]
+Fingerprint = tuple[tuple[str, str], ...]
 
 
 def fingerprint(paths: Sequence[Path]) -> Fingerprint:
-    """(path, size, mtime) of every manifest file: changes when a file is added, removed or edited."""
+    """(path, content digest) of every manifest file: changes when a file is added, removed or edited.
+
+    Content, not mtime: an edit within one timestamp tick (coarse filesystem clocks, fast writers) must
+    still be seen. Catalogs are small, so hashing them twice a second costs next to nothing.
+    """
     files, _ = find_files(paths)
-    out: list[tuple[str, int, int]] = []
+    out: list[tuple[str, str]] = []
     for f in files:
         try:
-            st = f.stat()
+            digest = hashlib.blake2b(f.read_bytes(), digest_size=16).hexdigest()
         except OSError:
-            continue  # removed between listing and stat; the next poll sees the final state
-        out.append((str(f), st.st_size, st.st_mtime_ns))
+            continue  # removed between listing and reading; the next poll sees the final state
+        out.append((str(f), digest))
     return tuple(out)
 
 
@@ -33,8 +38,7 @@ class CatalogWatcher:
     """Polls the catalog paths and swaps in each new valid catalog.
 
     Polling (not inotify) because it also works for ConfigMap volumes, whose atomic symlink swaps
-    inotify-based watchers often miss, and it costs one `stat` per file per interval. A change is
-    picked up within `interval` seconds plus the load time.
+    inotify-based watchers often miss. A change is picked up within `interval` seconds plus the load time.
     """
 
     def __init__(

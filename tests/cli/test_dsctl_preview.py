@@ -9,7 +9,7 @@ import yaml
 from tests.cli.test_dsctl_validate import DSCTL
 from tests.conftest import REPO
 
-CATALOG = str(REPO / "examples" / "catalog")
+CATALOG = str(REPO / "deploy" / "demo-catalog")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -42,7 +42,7 @@ def test_field_errors_and_warnings_one_per_line(write_files: WriteFiles) -> None
 
 
 def test_demo_catalog_is_valid() -> None:
-    proc = run("validate", str(REPO / "examples" / "catalog"))
+    proc = run("validate", str(REPO / "deploy" / "demo-catalog"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stderr.startswith("valid: ")
 

@@ -35,7 +35,7 @@ def auth(user: str) -> dict[str, str]:
 @pytest_asyncio.fixture
 async def api(stack: Stack, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     catalog = tmp_path / "catalog"
-    shutil.copytree(REPO / "examples" / "catalog", catalog)
+    shutil.copytree(REPO / "deploy" / "demo-catalog", catalog)
     clusters = [d for d in yaml.safe_load_all((catalog / "clusters.yaml").read_text()) if d]
     for c in clusters:
         c["spec"]["kubeconfig"]["path"] = str(stack.cluster.kubeconfig_path)

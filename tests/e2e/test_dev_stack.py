@@ -1,0 +1,89 @@
+"""`dsctl dev --simulate` (what `make run` runs): comes up, serves the README walk-through, stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.cli.test_dsctl_validate import DSCTL
+from tests.conftest import REPO
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_dev_stack_walkthrough(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog"
+    catalog.mkdir()
+    for f in (REPO / "deploy" / "demo-catalog").glob("*.yaml"):
+        text = f.read_text().replace("../../.run/clusters/", str(tmp_path / "state" / "clusters") + "/")
+        (catalog / f.name).write_text(text)
+    api_port, temporal_port, ui_port = free_port(), free_port(), free_port()
+    proc = subprocess.Popen(
+        [DSCTL, "dev", "--simulate", "--catalog", str(catalog), "--tokens", str(REPO / "deploy" / "demo-tokens.yaml"),
+         "--state-dir", str(tmp_path / "state"), "--api-port", str(api_port), "--temporal-port", str(temporal_port),
+         "--ui-port", str(ui_port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        lines = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if "running; Ctrl-C stops everything" in line or proc.poll() is not None:
+                break
+        output = "".join(lines)
+        assert "running; Ctrl-C stops everything" in output, output
+        assert f"API            http://127.0.0.1:{api_port}" in output
+        base = f"http://127.0.0.1:{api_port}"
+        sam = {"Authorization": "Bearer dev-sam-token"}
+        lena = {"Authorization": "Bearer dev-lena-token"}
+        with httpx.Client(base_url=base, timeout=30) as http:
+            created = http.post(
+                "/api/v1/debug-sessions",
+                headers=sam,
+                json={"templateRef": "network-debug", "cluster": "prod-eu", "reason": "packet loss"},
+            )
+            assert created.status_code == 201, created.text
+            name = created.json()["metadata"]["name"]
+            assert (
+                http.post(f"/api/v1/debug-sessions/{name}/approve", headers=lena, json={"reason": "ok"}).status_code
+                == 200
+            )
+            for _ in range(100):
+                status = http.get(f"/api/v1/debug-sessions/{name}", headers=sam).json()["status"]
+                if status["state"] == "Active":
+                    break
+                time.sleep(0.1)
+            assert status["state"] == "Active"
+            assert len(status["allowedPods"]) == 3  # the three workers; the demo template denies control-plane nodes
+            assert (
+                http.post(f"/api/v1/debug-sessions/{name}/renew", headers=sam, json={"extendBy": "30m"}).json()[
+                    "renewalCount"
+                ]
+                == 1
+            )
+            assert (
+                http.post(f"/api/v1/debug-sessions/{name}/terminate", headers=sam).json()["status"]["state"]
+                == "Terminated"
+            )
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
+    assert out.rstrip().endswith("stopped")
+    leftovers = subprocess.run(["pgrep", "-f", str(tmp_path / "state")], capture_output=True, text=True, check=False)
+    assert leftovers.stdout.strip() == "", f"processes left behind: {leftovers.stdout}"
+    assert os.path.exists(tmp_path / "state" / "temporal.db")
