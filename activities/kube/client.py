@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import kubernetes
 import urllib3
@@ -16,6 +18,31 @@ from kubernetes.dynamic.exceptions import DynamicApiError, ResourceNotFoundError
 from activities.kube.errors import KubeError, NotFound, Transient, from_api_exception
 
 FIELD_MANAGER = "debug-sessions"
+RETRIES = 8
+BACKOFF_SECONDS = 0.1
+
+T = TypeVar("T")
+
+
+def retrying(fn: Callable[..., T]) -> Callable[..., T]:
+    """Retry a call a few times on transient errors (429/5xx/unreachable), as client-go does.
+
+    Short and bounded: a cluster that stays unhealthy surfaces as Transient, and Temporal's activity
+    retries take over from there.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        for attempt in range(RETRIES):
+            try:
+                return fn(*args, **kwargs)
+            except Transient:
+                if attempt == RETRIES - 1:
+                    raise
+                time.sleep(min(BACKOFF_SECONDS * 2**attempt, 2.0))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return wrapper
 
 
 @contextmanager
@@ -48,14 +75,19 @@ class ClusterClient:
         """The discovery-backed client (discovery runs once, on first use)."""
         with self._lock:
             if self._dynamic is None:
-                with translated():
-                    self._dynamic = DynamicClient(self.api)
+                self._dynamic = self._discover()
             return self._dynamic
+
+    @retrying
+    def _discover(self) -> DynamicClient:
+        with translated():
+            return DynamicClient(self.api)
 
     def close(self) -> None:
         """Release the connection pool."""
         self.api.close()
 
+    @retrying
     def apply(self, manifest: dict[str, Any]) -> dict[str, Any]:
         """Server-side apply with our field manager, forcing ownership (idempotent on retries)."""
         meta = manifest.get("metadata", {})
@@ -72,6 +104,7 @@ class ClusterClient:
         applied: dict[str, Any] = result.to_dict()
         return applied
 
+    @retrying
     def delete(self, api_version: str, kind: str, name: str, namespace: str | None, uid: str | None) -> bool:
         """Delete if it is still the object we created (UID precondition). False when already gone."""
         body: dict[str, Any] = {"propagationPolicy": "Background"}
@@ -91,6 +124,7 @@ class ClusterClient:
             raise
         return True
 
+    @retrying
     def namespace_labels(self, name: str) -> dict[str, str] | None:
         """The namespace's labels, or None when it does not exist."""
         try:
@@ -100,6 +134,7 @@ class ClusterClient:
             return None
         return dict((ns.metadata.labels if ns.metadata else None) or {})
 
+    @retrying
     def create_namespace(self, name: str, labels: dict[str, str]) -> None:
         """Create a namespace (AlreadyExists is fine: someone else was faster)."""
         body = kubernetes.client.V1Namespace(metadata=kubernetes.client.V1ObjectMeta(name=name, labels=labels))
@@ -110,6 +145,7 @@ class ClusterClient:
             if exc.status != 409:
                 raise
 
+    @retrying
     def service_account_exists(self, namespace: str, name: str) -> bool:
         """Whether the ServiceAccount exists."""
         try:
@@ -119,12 +155,14 @@ class ClusterClient:
             return False
         return True
 
+    @retrying
     def list_pods(self, label_selector: str) -> list[Any]:
         """Pods in all namespaces with the label selector, leaving out pods already being deleted."""
         with translated():
             pods = self.core.list_pod_for_all_namespaces(label_selector=label_selector).items
         return [p for p in pods if not (p.metadata and p.metadata.deletion_timestamp)]
 
+    @retrying
     def get(self, api_version: str, kind: str, name: str, namespace: str | None) -> dict[str, Any] | None:
         """One object as a dict, or None."""
         try:

@@ -99,3 +99,29 @@ async def test_operator_approves_with_the_temporal_cli(stack: Stack, kube: Any) 
     assert [
         d for d in apps(kube).list_namespaced_daemon_set("breakglass-debug").items if d.metadata.name == session.name
     ] == []
+
+
+async def test_session_completes_despite_20_percent_503s(stack: Stack, tmp_path: Any) -> None:
+    """Every API request of a second cluster fails with 503 one time in five; the session still goes through."""
+    from kubesim.sim import KubeSim
+
+    faults = {"seed": 7, "rules": [{"rate": 0.2, "code": 503}]}
+    with KubeSim(nodes=2, pod_ready_delay=0.05) as flaky:
+        with kubernetes.config.new_client_from_config(config_file=str(flaky.kubeconfig_path)) as api:
+            kubernetes.client.CoreV1Api(api).create_namespace(
+                kubernetes.client.V1Namespace(metadata=kubernetes.client.V1ObjectMeta(name="breakglass-debug"))
+            )
+            flaky.faults.configure(faults)
+            session = snapshot("minimal-debug", stack)
+            cluster = session.cluster.model_copy(update={"kubeconfig_path": str(flaky.kubeconfig_path)})
+            session = session.model_copy(update={"cluster": cluster})
+            handle = await start(stack, session)
+            status = await wait_state(handle, SessionState.ACTIVE, within=60)
+            assert status.allowed_pods
+            await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=Actor(username="dave")))
+            final: SessionStatus = await handle.result()
+            assert final.cleaned_up
+            assert flaky.faults.injected >= 3  # the faults really happened
+            flaky.faults.configure({"rules": []})
+            left = kubernetes.client.AppsV1Api(api).list_namespaced_deployment("breakglass-debug").items
+            assert [d.metadata.name for d in left] == []
