@@ -111,12 +111,15 @@ class WorkflowSettings(Frozen):
     """Operator settings fixed at session creation (so a session keeps the rules it started with)."""
 
     approval_timeout: timedelta = timedelta(hours=24)
-    pod_refresh_interval: timedelta = timedelta(seconds=5)
+    pod_refresh_interval: timedelta = timedelta(seconds=3)
+    """allowedPods follow pods as they come and go within this interval plus one activity (< 5 s)."""
     continue_as_new_after_events: int = 2000
     upsert_search_attributes: bool = True
     """Off only under the time-skipping test server, which has no custom search attributes."""
     activity_timeout: timedelta = timedelta(minutes=5)
     deploy_give_up_after: timedelta = timedelta(minutes=10)
+    deploy_heartbeat_timeout: timedelta = timedelta(seconds=30)
+    """A worker that dies mid-deployment is noticed after this long; another worker retries the deploy."""
 
 
 class SessionWorkflowInput(Frozen):

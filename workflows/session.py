@@ -186,7 +186,7 @@ class DebugSessionWorkflow:
                 result_type=DeployResult,
                 start_to_close_timeout=self._settings.activity_timeout,
                 schedule_to_close_timeout=self._settings.deploy_give_up_after,
-                heartbeat_timeout=timedelta(seconds=30),
+                heartbeat_timeout=self._settings.deploy_heartbeat_timeout,
             )
         except ActivityError as exc:
             cause = exc.cause.message if isinstance(exc.cause, ApplicationError) else str(exc.cause or exc)

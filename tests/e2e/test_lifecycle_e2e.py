@@ -127,3 +127,109 @@ async def test_session_completes_despite_20_percent_503s(stack: Stack, tmp_path:
         flaky.faults.configure({"rules": []})
         left = kubernetes.client.AppsV1Api(api).list_namespaced_deployment("breakglass-debug").items
         assert left == []
+
+
+async def test_allowed_pods_follow_a_new_node_within_5_seconds(stack: Stack) -> None:
+    """A node joins; the DaemonSet puts a pod on it; the session's allowedPods list it within 5 s."""
+    from datetime import UTC, datetime
+
+    from kubesim.nodes import node_object
+    from kubesim.sim import KubeSim
+
+    with (
+        KubeSim(nodes=1, pod_ready_delay=0.05) as sim,
+        kubernetes.config.new_client_from_config(config_file=str(sim.kubeconfig_path)) as api,
+    ):
+        core = kubernetes.client.CoreV1Api(api)
+        core.create_namespace(
+            kubernetes.client.V1Namespace(metadata=kubernetes.client.V1ObjectMeta(name="breakglass-debug"))
+        )
+        session = snapshot("hybrid-debug", stack)  # DaemonSet, auto-approved
+        session = session.model_copy(
+            update={"cluster": session.cluster.model_copy(update={"kubeconfig_path": str(sim.kubeconfig_path)})}
+        )
+        handle = await start(stack, session)
+        status = await wait_state(handle, SessionState.ACTIVE)
+        before = {p.node_name for p in status.allowed_pods}
+        assert before == {"kubesim-worker"}
+        node: Any = node_object({"name": "late-worker"}, 9, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        core.create_node(node)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        while True:
+            status = await handle.query(DebugSessionWorkflow.status)
+            if "late-worker" in {p.node_name for p in status.allowed_pods if p.ready}:
+                break
+            assert loop.time() - started < 5, f"allowedPods still {[p.node_name for p in status.allowed_pods]}"
+            await asyncio.sleep(0.1)
+        await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=Actor(username="sam")))
+        assert (await handle.result()).cleaned_up
+
+
+async def test_worker_killed_mid_deployment_leaves_no_duplicates(stack: Stack, tmp_path: Any) -> None:
+    """SIGKILL the worker while it waits for pods; another worker retries the deploy: Active, one of everything."""
+    import concurrent.futures
+    import os
+    import signal
+    import sys
+    from datetime import UTC, datetime, timedelta
+
+    from activities.session import ActivitySettings, SessionActivities
+    from kubesim.sim import KubeSim
+    from tests.conftest import REPO
+    from worker import build_worker
+
+    queue = f"kill-{uuid.uuid4().hex[:8]}"
+    with (
+        KubeSim(nodes=1, pod_ready_delay=4.0) as sim,  # slow pods: the deploy activity is still waiting when killed
+        kubernetes.config.new_client_from_config(config_file=str(sim.kubeconfig_path)) as api,
+    ):
+        kubernetes.client.CoreV1Api(api).create_namespace(
+            kubernetes.client.V1Namespace(metadata=kubernetes.client.V1ObjectMeta(name="breakglass-debug"))
+        )
+        env = {**os.environ, "TEMPORAL_ADDRESS": stack.address, "DEBUG_SESSION_TASK_QUEUE": queue}
+        victim = await asyncio.create_subprocess_exec(
+            sys.executable, str(REPO / "worker.py"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            session = snapshot("minimal-debug", stack)
+            session = session.model_copy(
+                update={
+                    "cluster": session.cluster.model_copy(update={"kubeconfig_path": str(sim.kubeconfig_path)}),
+                    "created_at": datetime.now(UTC),
+                }
+            )
+            settings = WorkflowSettings(deploy_heartbeat_timeout=timedelta(seconds=2))
+            handle = await stack.client.start_workflow(
+                DebugSessionWorkflow.run,
+                SessionWorkflowInput(session=session, settings=settings),
+                id=session.name,
+                task_queue=queue,
+                search_attributes=sa.initial(session),
+            )
+            apps_api = kubernetes.client.AppsV1Api(api)
+            for _ in range(200):  # until the Deployment exists: the activity is past apply, waiting for pods
+                if apps_api.list_namespaced_deployment("breakglass-debug").items:
+                    break
+                await asyncio.sleep(0.05)
+            victim.send_signal(signal.SIGKILL)
+            await asyncio.wait_for(victim.wait(), timeout=10)
+        finally:
+            if victim.returncode is None:
+                victim.kill()
+                await victim.wait()
+        activities = SessionActivities(ActivitySettings())
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as executor:
+            async with build_worker(stack.client, queue, activities, executor):
+                status = await wait_state(handle, SessionState.ACTIVE, within=60)
+                assert len(status.allowed_pods) == 1
+                deployments = apps_api.list_namespaced_deployment("breakglass-debug").items
+                assert [d.metadata.name for d in deployments if d.metadata] == [session.name]
+                assert len(apps_api.list_namespaced_replica_set("breakglass-debug").items) == 1
+                pods = kubernetes.client.CoreV1Api(api).list_namespaced_pod("breakglass-debug").items
+                assert len(pods) == 1
+                await handle.execute_update(
+                    DebugSessionWorkflow.terminate, TerminateInput(actor=Actor(username="dave"))
+                )
+                assert (await handle.result()).cleaned_up
+        activities.close()
