@@ -80,8 +80,8 @@ class DebugSessionWorkflow:
             allowed_pod_operations=input.session.allowed_pod_operations,
         )
         self._wake = False
-        self._outbox: list[SessionEvent] = []
-        """Events recorded by handlers, notified by the main loop (handlers do not start activities)."""
+        self._notifications: list[asyncio.Task[Any]] = []
+        """Notification activities in flight: never awaited on the critical path, drained before returning."""
 
     # --- state helpers ---------------------------------------------------------------------------
 
@@ -114,22 +114,23 @@ class DebugSessionWorkflow:
             updates.append(sa.EXPIRES_AT.value_set(s.expires_at))
         workflow.upsert_search_attributes(updates)
 
-    async def _flush(self) -> None:
-        """Send the notifications handlers queued."""
-        while self._outbox:
-            await self._notify(self._outbox.pop(0))
+    def _notify(self, event: SessionEvent) -> None:
+        """Start the notifier for an event without waiting for it (a slow mail server never delays a session)."""
+        handle = workflow.start_activity(
+            NOTIFY_ACTIVITY,
+            NotifyInput(session=self._session, event=event, state=self._status.state),
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=_NOTIFY_RETRY,
+        )
+        self._notifications.append(asyncio.ensure_future(handle))
 
-    async def _notify(self, event: SessionEvent) -> None:
-        """Tell the notifier; a notification problem never changes the session."""
-        try:
-            await workflow.execute_activity(
-                NOTIFY_ACTIVITY,
-                NotifyInput(session=self._session, event=event, state=self._status.state),
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=_NOTIFY_RETRY,
-            )
-        except ActivityError:
-            workflow.logger.warning("notification for %s failed", event.type)
+    async def _drain_notifications(self) -> None:
+        """Wait for the notifications in flight; a failed notification never changes the session."""
+        while self._notifications:
+            pending, self._notifications = self._notifications, []
+            for outcome in await asyncio.gather(*pending, return_exceptions=True):
+                if isinstance(outcome, BaseException):
+                    workflow.logger.warning("a notification failed: %s", outcome)
 
     # --- the lifecycle ---------------------------------------------------------------------------
 
@@ -142,25 +143,24 @@ class DebugSessionWorkflow:
             if not self._terminal():
                 self._transition(SessionState.TERMINATED, "Session cancelled", "cancelled")
             await self._cleanup()
+            await self._drain_notifications()
             raise
-        await self._flush()
         await self._cleanup()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._flush()
+        await self._drain_notifications()
         return self._status
 
     async def _lifecycle(self) -> None:
         if self._status.state is SessionState.PENDING:
             if self._session.approval.required:
                 event = self._transition(SessionState.PENDING_APPROVAL, "Waiting for approval", "approval-requested")
-                await self._notify(event)
+                self._notify(event)
             else:
                 self._update(
                     approval=self._status.approval.model_copy(update={"reason": self._session.approval.reason})
                 )
         if self._status.state is SessionState.PENDING_APPROVAL:
             await self._await_decision()
-            await self._flush()
         if self._status.state in (SessionState.PENDING, SessionState.PENDING_APPROVAL):
             await self._activate()
         if self._status.state is SessionState.ACTIVE:
@@ -176,7 +176,7 @@ class DebugSessionWorkflow:
             )
         except TimeoutError:
             message = f"Approval timed out after {format_duration(self._settings.approval_timeout)}"
-            await self._notify(self._transition(SessionState.FAILED, message, "approval-timeout"))
+            self._notify(self._transition(SessionState.FAILED, message, "approval-timeout"))
 
     async def _activate(self) -> None:
         try:
@@ -195,7 +195,7 @@ class DebugSessionWorkflow:
                 self._adopt_partial(details[0])
             if not self._terminal():
                 message = f"failed to deploy resources: {cause}"
-                await self._notify(self._transition(SessionState.FAILED, message, "deploy-failed"))
+                self._notify(self._transition(SessionState.FAILED, message, "deploy-failed"))
             return
         self._update(
             deployed_resources=result.deployed_resources,
@@ -217,7 +217,7 @@ class DebugSessionWorkflow:
             joined_at=now,
         )
         self._update(starts_at=now, expires_at=now + self._session.duration, participants=(owner,))
-        await self._notify(self._transition(SessionState.ACTIVE, "Debug session active", "activated"))
+        self._notify(self._transition(SessionState.ACTIVE, "Debug session active", "activated"))
 
     def _adopt_partial(self, details: dict[str, Any]) -> None:
         """A failed deployment reports what it created, so cleanup can remove exactly that."""
@@ -240,20 +240,20 @@ class DebugSessionWorkflow:
             cap = s.starts_at + self._session.constraints.max
             if now >= s.expires_at:
                 if not notify_only or now >= cap:
-                    await self._notify(self._transition(SessionState.EXPIRED, "Session expired", "expired"))
+                    self._notify(self._transition(SessionState.EXPIRED, "Session expired", "expired"))
                     return
                 if s.notify_only_expired_for != s.expires_at:
                     self._update(notify_only_expired_for=s.expires_at, message="Session expired (notify-only)")
-                    await self._notify(self._record("expired-notify-only", "Session expired (notify-only)"))
+                    self._notify(self._record("expired-notify-only", "Session expired (notify-only)"))
             elif now >= s.expires_at - grace and s.grace_warned_for != s.expires_at:
                 self._update(grace_warned_for=s.expires_at)
-                await self._notify(self._record("expiring-soon", "Session expiring soon"))
-            await self._flush()
+                self._notify(self._record("expiring-soon", "Session expiring soon"))
             if now >= next_refresh:
                 await self._refresh_pods()
                 next_refresh = workflow.now() + self._settings.pod_refresh_interval
             if self._should_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
+                await self._drain_notifications()
                 workflow.continue_as_new(
                     SessionWorkflowInput(session=self._session, settings=self._settings, carried=self._status)
                 )
@@ -458,7 +458,7 @@ class DebugSessionWorkflow:
             )
             self._update(approval=approval)
             event = self._record("approved", f"Approved by {user}")
-        self._outbox.append(event)
+        self._notify(event)
 
     def _renew(self, extend_by: timedelta) -> None:
         assert self._status.expires_at is not None

