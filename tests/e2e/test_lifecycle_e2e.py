@@ -233,3 +233,67 @@ async def test_worker_killed_mid_deployment_leaves_no_duplicates(stack: Stack, t
                 )
                 assert (await handle.result()).cleaned_up
         activities.close()
+
+
+async def test_namespace_rules_and_auxiliary_policies_end_to_end(stack: Stack, kube: Any) -> None:
+    """createIfNotExists, selectorTerms failing closed, and auxiliary failure policies on the real stack."""
+    from domain.auxiliary import AuxiliaryResource
+    from domain.namespaces import NamespaceFilter
+    from domain.resolution.namespaces import NamespaceLabelCheck, NamespaceResolution
+
+    core = kubernetes.client.CoreV1Api(kube)
+    # 1. createIfNotExists: the namespace is created with its labels, the session runs
+    base = snapshot("minimal-debug", stack)
+    target = NamespaceResolution(namespace="e2e-created", create_if_not_exists=True, namespace_labels={"team": "sre"})
+    handle = await start(stack, base.model_copy(update={"target": target}))
+    await wait_state(handle, SessionState.ACTIVE)
+    namespace: Any = core.read_namespace("e2e-created")
+    assert namespace.metadata.labels["team"] == "sre"
+    await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=Actor(username="dave")))
+    await handle.result()
+    # 2. selectorTerms that need a label the namespace lacks: Failed, nothing deployed
+    allow = NamespaceLabelCheck(
+        kind="allow",
+        source="template 'x'",
+        filter=NamespaceFilter.model_validate({"selectorTerms": [{"matchLabels": {"debug": "yes"}}]}),
+    )
+    session = snapshot("minimal-debug", stack)
+    handle = await start(
+        stack,
+        session.model_copy(update={"target": NamespaceResolution(namespace="e2e-created", label_checks=(allow,))}),
+    )
+    final: SessionStatus = await handle.result()
+    assert (final.state, final.message) == (
+        SessionState.FAILED,
+        "failed to deploy resources: namespace 'e2e-created' is not in the allowed namespaces: template 'x' "
+        "spec.namespaceConstraints.allowedNamespaces (patterns=[], selectorTerms=1) does not match",
+    )
+    assert final.deployed_resources == ()
+    # 3. an auxiliary resource of a kind the cluster does not serve: ignore -> Active with a warning
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{{ .Session.Name }}\n"
+    bad = "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: np-{{ .Session.Name }}\n"
+    for policy in ("ignore", "fail"):
+        session = snapshot("minimal-debug", stack)
+        aux = [
+            AuxiliaryResource(name="config", category="configmap", template_string=cm),
+            AuxiliaryResource(name="cilium", category="network-policy", template_string=bad, failure_policy=policy),
+        ]
+        template = session.template.model_copy(update={"auxiliary_resources": aux})
+        session = session.model_copy(update={"template": template, "enabled_auxiliary_resources": ("config", "cilium")})
+        handle = await start(stack, session)
+        if policy == "ignore":
+            status = await wait_state(handle, SessionState.ACTIVE)
+            assert status.warnings[0].startswith("auxiliary resource cilium (CiliumNetworkPolicy/breakglass-debug/np-")
+            await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=Actor(username="dave")))
+            final = await handle.result()
+        else:
+            final = await handle.result()
+            assert final.state is SessionState.FAILED
+            assert final.message.startswith(
+                "failed to deploy resources: failed to deploy required auxiliary resource cilium: "
+            )
+        assert final.cleaned_up
+        left = core.list_namespaced_config_map(
+            "breakglass-debug", label_selector=f"breakglass.t-caas.telekom.com/session={session.name}"
+        )
+        assert left.items == []
