@@ -8,22 +8,31 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-from collections.abc import Sequence
-from typing import Any
+from datetime import timedelta
+from pathlib import Path
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
-from temporalio.client import Client
-from temporalio.common import SearchAttributeKey
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+)
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from activities.session import ActivitySettings, SessionActivities
-from workflows import search_attributes
-from workflows.models import TASK_QUEUE
+from activities.sweeper import OrphanSweeper
+from domain.durations import parse_duration
+from temporal_setup import ensure_search_attributes
+from workflows.models import TASK_QUEUE, SweepInput
 from workflows.session import DebugSessionWorkflow
+from workflows.sweeper import SWEEPER_SCHEDULE_ID, OrphanSweeperWorkflow
 
 log = logging.getLogger("debug_sessions.worker")
 
@@ -37,6 +46,11 @@ class WorkerSettings(BaseSettings):
     temporal_namespace: str = Field(default="default", validation_alias=AliasChoices("TEMPORAL_NAMESPACE"))
     task_queue: str = Field(default=TASK_QUEUE, validation_alias=AliasChoices("DEBUG_SESSION_TASK_QUEUE"))
     max_activity_threads: int = Field(default=32, validation_alias=AliasChoices("DEBUG_SESSION_ACTIVITY_THREADS"))
+    catalog_dir: Path = Field(
+        default=Path("deploy/demo-catalog"), validation_alias=AliasChoices("DEBUG_SESSION_CATALOG_DIR")
+    )
+    sweep_interval: str = Field(default="10m", validation_alias=AliasChoices("DEBUG_SESSION_SWEEP_INTERVAL"))
+    sweep_min_age: str = Field(default="5m", validation_alias=AliasChoices("DEBUG_SESSION_SWEEP_MIN_AGE"))
 
 
 async def connect(settings: WorkerSettings) -> Client:
@@ -46,36 +60,41 @@ async def connect(settings: WorkerSettings) -> Client:
     )
 
 
-async def ensure_search_attributes(
-    client: Client, namespace: str, keys: Sequence[SearchAttributeKey[Any]] = search_attributes.ALL
-) -> list[str]:
-    """Register our custom search attributes if missing (the dev server ignores flags on an existing DB)."""
-    existing = await client.operator_service.list_search_attributes(ListSearchAttributesRequest(namespace=namespace))
-    missing = {
-        # the SDK's enum mirrors the protocol's IndexedValueType numbers
-        key.name: IndexedValueType.ValueType(int(key.indexed_value_type))
-        for key in keys
-        if key.name not in existing.custom_attributes
-    }
-    if missing:
-        await client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
-        )
-    return sorted(missing)
-
-
 def build_worker(
-    client: Client, task_queue: str, activities: SessionActivities, executor: concurrent.futures.Executor
+    client: Client,
+    task_queue: str,
+    activities: SessionActivities,
+    executor: concurrent.futures.Executor,
+    sweeper: OrphanSweeper | None = None,
 ) -> Worker:
-    """The session worker: the workflow plus the cluster activities (sync, in the thread pool)."""
+    """The session worker: the workflows plus the cluster activities (sync ones in the thread pool)."""
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[DebugSessionWorkflow],
-        activities=activities.all(),
+        workflows=[DebugSessionWorkflow, OrphanSweeperWorkflow],
+        activities=[*activities.all(), *([sweeper.sweep] if sweeper is not None else [])],
         activity_executor=executor,
         max_concurrent_activities=getattr(executor, "_max_workers", 32),
     )
+
+
+async def ensure_sweeper_schedule(client: Client, task_queue: str, every: timedelta, min_age: timedelta) -> bool:
+    """Create the orphan-sweeper schedule unless it exists. True when created."""
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            OrphanSweeperWorkflow.run,
+            SweepInput(min_age=min_age),
+            id=f"{SWEEPER_SCHEDULE_ID}-run",
+            task_queue=task_queue,
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+    try:
+        await client.create_schedule(SWEEPER_SCHEDULE_ID, schedule)
+    except ScheduleAlreadyRunningError:
+        return False
+    return True
 
 
 async def main() -> None:
@@ -87,8 +106,13 @@ async def main() -> None:
     if added:
         log.info("registered search attributes: %s", ", ".join(added))
     activities = SessionActivities(ActivitySettings())
+    sweeper = OrphanSweeper(client, settings.catalog_dir, activities)
+    if await ensure_sweeper_schedule(
+        client, settings.task_queue, parse_duration(settings.sweep_interval), parse_duration(settings.sweep_min_age)
+    ):
+        log.info("created schedule %s (every %s)", SWEEPER_SCHEDULE_ID, settings.sweep_interval)
     with concurrent.futures.ThreadPoolExecutor(max_workers=settings.max_activity_threads) as executor:
-        worker = build_worker(client, settings.task_queue, activities, executor)
+        worker = build_worker(client, settings.task_queue, activities, executor, sweeper)
         log.info("worker on %s, task queue %s", settings.temporal_address, settings.task_queue)
         try:
             await worker.run()

@@ -16,6 +16,7 @@ from api.deps import ApiState
 from api.routes import health, sessions, templates
 from api.settings import ApiSettings
 from domain.catalog.watch import CatalogWatcher
+from temporal_setup import ensure_search_attributes
 
 log = logging.getLogger("debug_sessions.api")
 
@@ -34,6 +35,8 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
         temporal = client or await Client.connect(
             settings.temporal_address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter
         )
+        # Whoever starts first registers the search attributes (idempotent): creating a session needs them.
+        await ensure_search_attributes(temporal, settings.temporal_namespace)
         tokens = load_tokens(settings.tokens_file) if settings.tokens_file else {}
         watcher = CatalogWatcher([settings.catalog_dir], strict=settings.catalog_strict).start()
         app.state.api = ApiState(settings=settings, client=temporal, watcher=watcher, tokens=tokens)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError
 
 from domain.resolution.errors import AdmissionError
+
+log = logging.getLogger("debug_sessions.api")
 
 CODES = {
     400: "BAD_REQUEST",
@@ -66,6 +70,17 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_body(_: Request, exc: RequestValidationError) -> JSONResponse:
         return envelope(400, f"invalid request body: {_validation_message(exc)}")
+
+    @app.exception_handler(RPCError)
+    async def temporal_error(_: Request, exc: RPCError) -> JSONResponse:
+        # Temporal unreachable or refusing: the request was not carried out; say so instead of a bare 500.
+        return envelope(503, "Temporal is unavailable; the request was not carried out", exc.message[:300])
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # A bug: log it with its traceback, answer with the envelope, never with internals.
+        log.exception("unhandled error: %s", exc)
+        return envelope(500, "internal error; the request may not have been carried out")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -37,7 +37,8 @@ sys.path.insert(0, str(REPO))
 from activities.session import ActivitySettings, SessionActivities  # noqa: E402
 from bench.floor_workflow import FloorWorkflow, noop  # noqa: E402
 from domain.resolution.resolved import ResolvedCluster, ResolvedSession  # noqa: E402
-from worker import build_worker, ensure_search_attributes  # noqa: E402
+from temporal_setup import ensure_search_attributes  # noqa: E402
+from worker import build_worker  # noqa: E402
 from workflows import search_attributes as sa  # noqa: E402
 from workflows.models import (  # noqa: E402
     Actor,

@@ -147,7 +147,7 @@ def run(
                 _wait(f"kubesim for {name}", kubeconfig.exists, sim, state_dir / f"logs/kubesim-{name}.log")
                 _ensure_namespaces(kubeconfig, namespaces)
                 print(f"simulated cluster {name}: kubectl --kubeconfig {kubeconfig} get nodes")
-        env = {"TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}"}
+        env = {"TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}", "DEBUG_SESSION_CATALOG_DIR": str(catalog)}
         worker = stack.start("worker", [sys.executable, str(Path(__file__).resolve().parents[1] / "worker.py")], env)
         api_env = {
             **env,

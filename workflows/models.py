@@ -220,3 +220,27 @@ class NotifyInput(Frozen):
     session: ResolvedSession
     event: SessionEvent
     state: SessionState
+
+
+# --- the orphan sweeper -----------------------------------------------------------------------------
+
+SWEEP_ACTIVITY = "sweep_orphans"
+
+
+class SweepInput(Frozen):
+    """Objects younger than `min_age` are left alone (their session may be starting right now)."""
+
+    min_age: timedelta = timedelta(minutes=5)
+
+
+class SweptObject(Frozen):
+    cluster: str
+    kind: str
+    namespace: str
+    name: str
+    session: str
+
+
+class SweepResult(Frozen):
+    deleted: tuple[SweptObject, ...] = ()
+    errors: tuple[str, ...] = ()

@@ -163,6 +163,18 @@ class ClusterClient:
         return [p for p in pods if not (p.metadata and p.metadata.deletion_timestamp)]
 
     @retrying
+    def list_labelled(self, api_version: str, kind: str, label_selector: str) -> list[dict[str, Any]]:
+        """Objects of a kind, in every namespace, with the label selector; [] when the kind is not served."""
+        try:
+            with translated():
+                resource = self.dynamic.resources.get(api_version=api_version, kind=kind)
+                found = self.dynamic.get(resource, label_selector=label_selector)
+        except NotFound:
+            return []
+        items: list[dict[str, Any]] = found.to_dict().get("items") or []
+        return items
+
+    @retrying
     def get(self, api_version: str, kind: str, name: str, namespace: str | None) -> dict[str, Any] | None:
         """One object as a dict, or None."""
         try:

@@ -20,7 +20,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.session import ActivitySettings, SessionActivities
 from kubesim.sim import KubeSim
-from worker import build_worker, ensure_search_attributes
+from temporal_setup import ensure_search_attributes
+from worker import build_worker
 
 BIN = Path(sys.executable).parent
 
