@@ -213,6 +213,9 @@ async def list_sessions(
             if canonical not in states:
                 states.append(canonical)
     clauses = ["WorkflowType = 'DebugSessionWorkflow'"]
+    # DEBUG_SESSION_RETENTION_PERIOD: finished sessions stay listed this long after they closed
+    horizon = datetime.now(UTC) - parse_duration(state.settings.retention_period)
+    clauses.append(f"(ExecutionStatus = 'Running' OR CloseTime > '{horizon.strftime('%Y-%m-%dT%H:%M:%SZ')}')")
     if cluster:
         clauses.append(f"{sa.CLUSTER.name} = {_quote(cluster)}")
     if states:

@@ -178,6 +178,22 @@ async def test_approval_flow_and_listing(api: httpx.AsyncClient) -> None:
     assert admin.json()["status"]["message"] == "Terminated by ops (admin)"
 
 
+async def test_retention_keeps_finished_sessions_listed(api: httpx.AsyncClient, stack: Stack) -> None:
+    resp = await api.post(
+        "/api/v1/debug-sessions", json={"templateRef": "network-debug", "cluster": "prod-eu"}, headers=auth("sam")
+    )
+    name = resp.json()["metadata"]["name"]
+    await wait_for(api, name, "sam", "PendingApproval")
+    await api.post(f"/api/v1/debug-sessions/{name}/terminate", headers=auth("sam"))  # withdrawn
+    await wait_for(api, name, "sam", "Terminated")
+    for _ in range(50):
+        listed = (await api.get("/api/v1/debug-sessions?state=Terminated&mine=true", headers=auth("sam"))).json()
+        if any(s["name"] == name for s in listed["sessions"]):
+            break
+        await asyncio.sleep(0.1)
+    assert any(s["name"] == name for s in listed["sessions"])
+
+
 async def test_reject(api: httpx.AsyncClient) -> None:
     resp = await api.post(
         "/api/v1/debug-sessions", json={"templateRef": "network-debug", "cluster": "prod-eu"}, headers=auth("sam")
@@ -221,8 +237,12 @@ async def test_templates_for_the_caller(api: httpx.AsyncClient) -> None:
     assert (await api.get("/api/debugSessions/podTemplates/nope", headers=auth("eve"))).status_code == 404
 
 
-async def test_health(api: httpx.AsyncClient) -> None:
+async def test_health_and_docs(api: httpx.AsyncClient) -> None:
     assert (await api.get("/healthz")).json() == {"status": "ok"}
+    assert (await api.get("/docs")).status_code == 200
+    paths = (await api.get("/openapi.json")).json()["paths"]
+    assert "/api/v1/debug-sessions/{name}/renew" in paths
+    assert "/api/debugSessions/templates/{name}/clusters" in paths
     ready = await api.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["ready"] is True

@@ -297,3 +297,26 @@ async def test_namespace_rules_and_auxiliary_policies_end_to_end(stack: Stack, k
             "breakglass-debug", label_selector=f"breakglass.t-caas.telekom.com/session={session.name}"
         )
         assert left.items == []
+
+
+async def test_short_session_expires_and_leaves_nothing(stack: Stack, kube: Any) -> None:
+    """A 2-second session on the real stack: Active, then Expired, and every object it created is gone."""
+    from datetime import timedelta
+
+    session = snapshot("network-debug", stack)
+    approval = session.approval.model_copy(update={"required": False})
+    session = session.model_copy(update={"duration": timedelta(seconds=2), "approval": approval})
+    handle = await start(stack, session)
+    active = await wait_state(handle, SessionState.ACTIVE)
+    assert active.deployed_resources
+    final: SessionStatus = await handle.result()
+    assert (final.state, final.message) == (SessionState.EXPIRED, "Session expired")
+    assert final.cleaned_up
+    daemonsets = apps(kube).list_namespaced_daemon_set("breakglass-debug").items
+    assert [d for d in daemonsets if d.metadata and d.metadata.name == session.name] == []
+    pods = (
+        kubernetes.client.CoreV1Api(kube)
+        .list_namespaced_pod("breakglass-debug", label_selector=f"breakglass.telekom.com/debug-session={session.name}")
+        .items
+    )
+    assert [p for p in pods if p.metadata and not p.metadata.deletion_timestamp] == []
