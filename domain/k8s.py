@@ -56,12 +56,12 @@ def _check(value: Any, ref: str, path: str, out: list[Finding]) -> Any:
         return None
     if ref.startswith("[]"):
         if not isinstance(value, list):
-            out.append(error(path, f"must be a list, got {_kind(value)}"))
+            out.append(error(path, f"must be a list, got {describe_value(value)}"))
             return value
         return [_check(item, ref[2:], join_path(path, i), out) for i, item in enumerate(value)]
     if ref.startswith("map:"):
         if not isinstance(value, dict):
-            out.append(error(path, f"must be a mapping, got {_kind(value)}"))
+            out.append(error(path, f"must be a mapping, got {describe_value(value)}"))
             return value
         return {k: _check(v, ref[4:], join_key(path, str(k)), out) for k, v in value.items()}
     if ref in _SCALARS:
@@ -69,7 +69,7 @@ def _check(value: Any, ref: str, path: str, out: list[Finding]) -> Any:
         return value
     fields = _types()[ref]
     if not isinstance(value, dict):
-        out.append(error(path, f"must be a mapping ({_display(ref)}), got {_kind(value)}"))
+        out.append(error(path, f"must be a mapping ({_display(ref)}), got {describe_value(value)}"))
         return value
     cleaned: dict[str, Any] = {}
     for key, item in value.items():
@@ -83,19 +83,22 @@ def _check(value: Any, ref: str, path: str, out: list[Finding]) -> Any:
 
 def _check_scalar(value: Any, ref: str, path: str, out: list[Finding]) -> None:
     if ref == "bool" and not isinstance(value, bool):
-        out.append(error(path, f"must be a boolean (true or false), got {_kind(value)}"))
+        out.append(error(path, f"must be a boolean (true or false), got {describe_value(value)}"))
     elif ref == "int" and (isinstance(value, bool) or not isinstance(value, int)):
-        out.append(error(path, f"must be an integer, got {_kind(value)}"))
+        out.append(error(path, f"must be an integer, got {describe_value(value)}"))
     elif ref == "str" and (isinstance(value, bool) or not isinstance(value, str | int | float)):
         # Quantities ("cpu: 1") and ports arrive as numbers from YAML and are accepted by the apiserver;
         # booleans and structures are not (an unquoted `true` in a nodeSelector is a classic mistake).
         hint = ' (quote it: "true")' if isinstance(value, bool) else ""
-        out.append(error(path, f"must be a string, got {_kind(value)}{hint}"))
+        out.append(error(path, f"must be a string, got {describe_value(value)}{hint}"))
     elif ref == "float" and (isinstance(value, bool) or not isinstance(value, int | float)):
-        out.append(error(path, f"must be a number, got {_kind(value)}"))
+        out.append(error(path, f"must be a number, got {describe_value(value)}"))
 
 
-def _kind(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """What kind of YAML value this is, in words for messages (`a string`, `a list`, `null`, ...)."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int | float):

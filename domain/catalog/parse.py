@@ -14,6 +14,7 @@ from domain.binding import DebugSessionClusterBinding
 from domain.catalog import aliases
 from domain.cluster import ClusterConfig
 from domain.diagnostics import Finding, error, join_key, join_path, warning
+from domain.k8s import describe_value
 from domain.pod_template import DebugPodTemplate
 from domain.session import DebugSession
 from domain.session_template import DebugSessionTemplate
@@ -35,7 +36,7 @@ def parse_resource(data: Any, kinds: tuple[str, ...] = CATALOG_KINDS) -> tuple[M
     objects); an unknown kind of our group is an error (it is almost certainly a typo).
     """
     if not isinstance(data, dict):
-        return None, [error("-", f"a manifest must be a mapping with apiVersion and kind, got {_kind(data)}")]
+        return None, [error("-", f"a manifest must be a mapping with apiVersion and kind, got {describe_value(data)}")]
     api_version = data.get("apiVersion")
     kind = data.get("kind")
     findings: list[Finding] = []
@@ -54,10 +55,10 @@ def parse_resource(data: Any, kinds: tuple[str, ...] = CATALOG_KINDS) -> tuple[M
         return None, [error("apiVersion", f'unsupported version "{api_version}" (expected {API_VERSION})')]
     if kind not in kinds:
         return None, [error("kind", f'unknown kind "{kind}" (expected one of: {", ".join(kinds)})')]
-    return validate_kind(KINDS[kind], data)
+    return validatedescribe_value(KINDS[kind], data)
 
 
-def validate_kind(model: type[Model], data: dict[str, Any]) -> tuple[Model | None, list[Finding]]:
+def validatedescribe_value(model: type[Model], data: dict[str, Any]) -> tuple[Model | None, list[Finding]]:
     """Normalise seed spellings, validate against `model`, and strip unknown fields with warnings."""
     data = _deep_copy(data)
     findings = aliases.normalise(model.__name__, data)
@@ -126,7 +127,7 @@ def _message(errs: list[ErrorDetails]) -> str:
     if len(errs) > 1:
         expected = sorted({_expected(e["type"]) for e in errs} - {""})
         if expected:
-            return f"must be {' or '.join(expected)}, got {_kind(errs[0].get('input'))}"
+            return f"must be {' or '.join(expected)}, got {describe_value(errs[0].get('input'))}"
     err = errs[0]
     kind = err["type"]
     value = err.get("input")
@@ -134,7 +135,7 @@ def _message(errs: list[ErrorDetails]) -> str:
     if kind == "missing":
         return "required field is missing"
     if _expected(kind):
-        return f"must be {_expected(kind)}, got {_kind(value)}"
+        return f"must be {_expected(kind)}, got {describe_value(value)}"
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected', '')}, got {value!r}"
     if kind == "string_too_short" and ctx.get("min_length") == 1:
@@ -163,22 +164,6 @@ _EXPECTED = {
 
 def _expected(kind: str) -> str:
     return _EXPECTED.get(kind, "")
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
 
 
 def _deep_copy(value: Any) -> Any:
