@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import yaml
 
 from domain.diagnostics import Finding, error, warning
+from templating.context import RenderInputs, build_context
+from templating.engine import render
+from templating.errors import TemplateRenderError
 from templating.functions import ALL_FUNCTIONS
 from templating.goparse import TemplateSyntaxError, parse
+
+_SAMPLE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 
 _DOC_SEPARATOR = re.compile(r"^---\s*$", re.MULTILINE)
 _WORKLOAD_KINDS = {("Pod", "v1"), ("Deployment", "apps/v1"), ("DaemonSet", "apps/v1")}
@@ -82,4 +89,35 @@ def pod_template_first_document(text: str, path: str, workload_type: str | None 
                 f"templateString produces a {kind} but workloadType is {workload_type}: these must match",
             )
         ]
+    return []
+
+
+def dry_run(text: str, path: str, name: str, variables: Mapping[str, str] | None = None) -> list[Finding]:
+    """Render with a sample session (vars from their defaults, else `PLACEHOLDER`); problems are warnings.
+
+    A sample cannot prove a template right or wrong for every session, so nothing here rejects: it
+    tells the admin what a typical session would hit (reference §2.5, DebugPodTemplate rule 4).
+    """
+    inputs = RenderInputs(
+        session_name="debug-sample-user-sample-cluster-0",
+        session_namespace="breakglass",
+        cluster="sample-cluster",
+        requested_by="sample-user",
+        reason="sample reason",
+        target_namespace="breakglass-debug",
+        template_name="sample-template",
+        vars=dict(variables or {}),
+        now=_SAMPLE_TIME,
+    )
+    try:
+        out = render(name, text, build_context(inputs), now=_SAMPLE_TIME)
+    except (TemplateRenderError, TemplateSyntaxError) as exc:
+        return [warning(path, f"a sample render fails: {exc}")]
+    for i, doc in enumerate((d for d in _DOC_SEPARATOR.split(out) if d.strip()), start=1):
+        try:
+            yaml.safe_load(doc)
+        except yaml.YAMLError as exc:
+            return [
+                warning(path, f"a sample render gives invalid YAML in document {i}: {getattr(exc, 'problem', exc)}")
+            ]
     return []

@@ -14,7 +14,7 @@ from typing import Any
 
 from domain.auxiliary import AuxiliaryResource
 from domain.binding import DebugSessionClusterBinding
-from domain.catalog.manifest_checks import go_syntax, pod_template_first_document
+from domain.catalog.manifest_checks import dry_run, go_syntax, pod_template_first_document
 from domain.cluster import ClusterConfig
 from domain.diagnostics import Finding, error, join_key, join_path, warning
 from domain.durations import CRD_PATTERN, DurationError, parse_duration
@@ -314,8 +314,9 @@ def pod_template_rules(t: DebugPodTemplate) -> list[Finding]:
         out.append(error("spec.templateString", "template and templateString are mutually exclusive"))
     if spec.template_string is not None:
         path = "spec.templateString"
-        out += go_syntax(spec.template_string, path, f"DebugPodTemplate/{t.metadata.name}")
-        out += pod_template_first_document(spec.template_string, path)
+        checked = go_syntax(spec.template_string, path, f"DebugPodTemplate/{t.metadata.name}")
+        checked = checked or pod_template_first_document(spec.template_string, path)
+        out += checked or dry_run(spec.template_string, path, f"DebugPodTemplate/{t.metadata.name}")
     if spec.template is not None:
         containers = spec.template.spec.containers
         path = "spec.template.spec.containers"
@@ -357,8 +358,11 @@ def session_template_rules(t: DebugSessionTemplate) -> list[Finding]:
         out.append(error("spec.podTemplateString", "podTemplateString and podTemplateRef are mutually exclusive"))
     if s.pod_template_string is not None:
         path = "spec.podTemplateString"
-        out += go_syntax(s.pod_template_string, path, f"DebugSessionTemplate/{name}/podTemplateString")
-        out += pod_template_first_document(s.pod_template_string, path, s.workload_type or "DaemonSet")
+        where = f"DebugSessionTemplate/{name}/podTemplateString"
+        checked = go_syntax(s.pod_template_string, path, where)
+        checked = checked or pod_template_first_document(s.pod_template_string, path, s.workload_type or "DaemonSet")
+        samples = {v.name: str(v.default) if v.default is not None else "PLACEHOLDER" for v in s.extra_deploy_variables}
+        out += checked or dry_run(s.pod_template_string, path, where, samples)
     if s.pod_overrides_template is not None:
         out += go_syntax(
             s.pod_overrides_template,

@@ -159,6 +159,21 @@ POD_TEMPLATE_CASES = [
         [],
     ),
     (
+        "rule 4: a sample render that fails is a warning",
+        spec(template=None, templateString='containers:\n- name: {{ required "set x" .vars.x }}\n'),
+        [
+            "spec.templateString: warning: a sample render fails: template: DebugPodTemplate/pod:2:11: executing "
+            '"DebugPodTemplate/pod" at <required "set x" .vars.x>: error calling required: set x'
+        ],
+    ),
+    (
+        "rule 4: a sample render that gives invalid YAML is a warning",
+        spec(template=None, templateString="containers: [{{ .session.name }}\n"),
+        [
+            "spec.templateString: warning: a sample render gives invalid YAML in document 1: expected ',' or ']', but got '<stream end>'"
+        ],
+    ),
+    (
         "rule 5: no container",
         spec(template={"spec": {"containers": []}}),
         ["spec.template.spec.containers: at least one container is required"],
@@ -218,6 +233,15 @@ SESSION_TEMPLATE_CASES = [
         [
             "spec.podTemplateString: warning: templateString produces a Deployment but workloadType is DaemonSet: these must match"
         ],
+    ),
+    (
+        "rule 2: dry run seeds vars from their defaults",
+        spec(
+            podTemplateRef=None,
+            podTemplateString='containers:\n- name: {{ required "need size" .vars.size }}\n',
+            extraDeployVariables=[{"name": "size", "default": "10Gi"}],
+        ),
+        [],
     ),
     ("rule 3: podOverridesTemplate syntax ok", spec(podOverridesTemplate="hostNetwork: {{ .vars.net }}"), []),
     (
