@@ -74,26 +74,30 @@ class CatalogWatcher:
             return self._last_result
 
     def reload(self) -> LoadResult:
-        """Load now; swap the catalog in if valid, otherwise keep the previous one and log why."""
+        """Load now; swap the catalog in if valid, otherwise keep the previous one and log why.
+
+        The log lines come first and the new state is published after them, so whoever sees a rejected
+        (or new) catalog can already read why in the log.
+        """
         fp = fingerprint(self.paths)
         result = load_catalog(self.paths, strict=self.strict)
+        for d in result.warnings:
+            log.warning("catalog: %s", d)
+        if result.catalog is None:
+            for d in result.errors:
+                log.error("catalog: %s", d)
+            kept = "keeping the last good catalog" if self.catalog is not None else "no catalog loaded yet"
+            log.error("catalog: rejected (%d errors); %s", len(result.errors), kept)
+        else:
+            log.info("catalog: loaded %s", result.catalog.summary())
         with self._lock:
             self._fingerprint = fp
             self._last_result = result
             if result.catalog is not None:
                 self._catalog = result.catalog
                 self.generation += 1
-        for d in result.warnings:
-            log.warning("catalog: %s", d)
-        if result.catalog is None:
-            for d in result.errors:
-                log.error("catalog: %s", d)
-            kept = "keeping the last good catalog" if self._catalog is not None else "no catalog loaded yet"
-            log.error("catalog: rejected (%d errors); %s", len(result.errors), kept)
-        else:
-            log.info("catalog: loaded %s", result.catalog.summary())
-            if self.on_change is not None:
-                self.on_change(result.catalog)
+        if result.catalog is not None and self.on_change is not None:
+            self.on_change(result.catalog)
         return result
 
     def poll(self) -> bool:
