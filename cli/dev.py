@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -59,9 +60,10 @@ class Stack:
         return next((name for name, proc in self.children if proc.poll() is not None), None)
 
 
-def _wait(what: str, ready: object, proc: subprocess.Popen[bytes], log: Path, seconds: float = 30) -> None:
+def _wait(what: str, ready: Callable[[], bool], proc: subprocess.Popen[bytes], log: Path, seconds: float = 30) -> None:
+    """Poll `ready` until true; stop with a clear message if the process dies or time runs out."""
     deadline = time.monotonic() + seconds
-    while not ready():  # type: ignore[operator]
+    while not ready():
         if proc.poll() is not None:
             raise SystemExit(f"{what} exited during start-up (code {proc.returncode}); see {log}")
         if time.monotonic() > deadline:

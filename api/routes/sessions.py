@@ -58,6 +58,13 @@ class RenewBody(BaseModel):
     extend_by: str = Field(default="", alias="extendBy")
 
 
+class JoinBody(BaseModel):
+    """Body of join."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["participant", "viewer"] = "viewer"
+
+
 # --- helpers ---------------------------------------------------------------------------------------
 
 
@@ -354,13 +361,6 @@ async def join(name: str, request: Request, who: Caller, state: State) -> dict[s
     handle = _handle(state, name)
     result = await _update(handle, DebugSessionWorkflow.join, JoinInput(actor=actor_for(who, state), role=role))
     return {"message": result.message, "role": result.role}
-
-
-class JoinBody(BaseModel):
-    """Body of join."""
-
-    model_config = ConfigDict(extra="forbid")
-    role: Literal["participant", "viewer"] = "viewer"
 
 
 @router.post("/{name}/leave")

@@ -10,6 +10,7 @@ from datetime import datetime
 from domain.binding import DebugSessionClusterBinding
 from domain.catalog.catalog import RESERVED_SESSION_KEYS, Catalog, effective_display_name
 from domain.cluster import ClusterConfig
+from domain.globs import match_any
 from domain.identity import Identity
 from domain.policy import AllowedSubjects, RequestReasonConfig
 from domain.resolution import access
@@ -255,8 +256,6 @@ def _covering_binding(
     if covering:
         return covering[0]
     patterns = (template.spec.allowed or AllowedSubjects()).clusters
-    from domain.globs import match_any
-
     if patterns and (match_any(patterns, cluster) or match_any(patterns, requested)):
         return None
     t = template.metadata.name
