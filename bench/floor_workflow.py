@@ -16,10 +16,12 @@ async def noop(_: str) -> str:
 
 @workflow.defn(name="FloorWorkflow")
 class FloorWorkflow:
-    """The same number of activities as a session, doing nothing."""
+    """The same activities as a session (2 regular, n local), doing nothing."""
 
     @workflow.run
     async def run(self, n: int) -> None:
-        """Call `noop` n times, one after another (as a session's activities run)."""
+        """A session's shape: one activity (deploy), n local ones (notifications), one activity (cleanup)."""
+        await workflow.execute_activity("noop", "x", start_to_close_timeout=timedelta(seconds=30))
         for _ in range(n):
-            await workflow.execute_activity("noop", "x", start_to_close_timeout=timedelta(seconds=30))
+            await workflow.execute_local_activity("noop", "x", start_to_close_timeout=timedelta(seconds=30))
+        await workflow.execute_activity("noop", "x", start_to_close_timeout=timedelta(seconds=30))

@@ -116,7 +116,8 @@ class DebugSessionWorkflow:
 
     def _notify(self, event: SessionEvent) -> None:
         """Start the notifier for an event without waiting for it (a slow mail server never delays a session)."""
-        handle = workflow.start_activity(
+        # A local activity: notifications are short and need no cluster, so they skip the task queue.
+        handle = workflow.start_local_activity(
             NOTIFY_ACTIVITY,
             NotifyInput(session=self._session, event=event, state=self._status.state),
             start_to_close_timeout=timedelta(seconds=30),
