@@ -38,7 +38,9 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
         # Whoever starts first registers the search attributes (idempotent): creating a session needs them.
         await ensure_search_attributes(temporal, settings.temporal_namespace)
         tokens = load_tokens(settings.tokens_file) if settings.tokens_file else {}
-        watcher = CatalogWatcher([settings.catalog_dir], strict=settings.catalog_strict).start()
+        watcher = CatalogWatcher(
+            [settings.catalog_dir], strict=settings.catalog_strict, interval=settings.catalog_poll_interval
+        ).start()
         app.state.api = ApiState(settings=settings, client=temporal, watcher=watcher, tokens=tokens)
         log.info(
             "API ready: catalog %s, %d tokens, Temporal %s",

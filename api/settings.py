@@ -28,6 +28,9 @@ class ApiSettings(BaseSettings):
         default=Path("deploy/demo-catalog"), validation_alias=_env("DEBUG_SESSION_CATALOG_DIR", "catalog_dir")
     )
     catalog_strict: bool = Field(default=False, validation_alias=_env("DEBUG_SESSION_CATALOG_STRICT", "catalog_strict"))
+    catalog_poll_interval: float = Field(
+        default=0.5, gt=0, le=60, validation_alias=_env("DEBUG_SESSION_CATALOG_POLL_INTERVAL", "catalog_poll_interval")
+    )
     tokens_file: Path | None = Field(default=None, validation_alias=_env("DEBUG_SESSION_TOKENS_FILE", "tokens_file"))
     allow_token_file_on_public_address: bool = Field(
         default=False,

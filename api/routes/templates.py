@@ -10,11 +10,13 @@ from fastapi import APIRouter
 from api.deps import Caller, CatalogDep
 from api.errors import ApiError
 from domain.catalog.catalog import Catalog, bound_clusters, effective_display_name
+from domain.cluster import ClusterConfig
 from domain.globs import match_any
 from domain.identity import Identity
+from domain.policy import Approvers
 from domain.resolution.access import allowlist_admits, applicable_bindings, effective_allowlist
 from domain.resolution.approval import approval_policy, effective_approvers
-from domain.resolution.constraints import effective_constraints
+from domain.resolution.constraints import EffectiveConstraints, effective_constraints
 from domain.resolution.scheduling import option_admits
 from domain.session_template import DebugSessionTemplate
 
@@ -43,46 +45,38 @@ def _clusters(catalog: Catalog, template: DebugSessionTemplate, who: Identity) -
         approvers = effective_approvers(template.spec.approvers, b.spec.approvers, True)
         for name in bound_clusters(catalog, b):
             cluster = catalog.clusters.get(name)
-            if cluster is None or name in out:
-                continue
-            policy = approval_policy(approvers, name, who.groups)
-            out[name] = {
-                "name": name,
-                "displayName": cluster.spec.display_name or name,
-                "environment": cluster.metadata.labels.get("environment", ""),
-                "location": cluster.metadata.labels.get("location", ""),
-                "bindingRef": {"name": b.metadata.name, "namespace": b.namespace},
-                "bindingDisplayName": effective_display_name(b, template),
-                "constraints": {"maxDuration": limits.max_duration, "defaultDuration": limits.default_duration},
-                "approval": {
-                    "required": bool(approvers and (approvers.users or approvers.groups)),
-                    "approverGroups": list(policy.approver_groups),
-                    "approverUsers": list(policy.approver_users),
-                    "canAutoApprove": not policy.required,
-                },
-            }
+            if cluster is not None and name not in out:
+                out[name] = _cluster_entry(cluster, limits, approvers, who) | {
+                    "bindingRef": {"name": b.metadata.name, "namespace": b.namespace},
+                    "bindingDisplayName": effective_display_name(b, template),
+                }
     allowed = template.spec.allowed
     if allowed is not None and allowed.clusters and allowlist_admits(allowed, who):
         limits = effective_constraints(template.spec.constraints, None)
         for name, cluster in sorted(catalog.clusters.items()):
-            if name in out or not match_any(allowed.clusters, name):
-                continue
-            policy = approval_policy(template.spec.approvers, name, who.groups)
-            approvers = template.spec.approvers
-            out[name] = {
-                "name": name,
-                "displayName": cluster.spec.display_name or name,
-                "environment": cluster.metadata.labels.get("environment", ""),
-                "location": cluster.metadata.labels.get("location", ""),
-                "constraints": {"maxDuration": limits.max_duration, "defaultDuration": limits.default_duration},
-                "approval": {
-                    "required": bool(approvers and (approvers.users or approvers.groups)),
-                    "approverGroups": list(policy.approver_groups),
-                    "approverUsers": list(policy.approver_users),
-                    "canAutoApprove": not policy.required,
-                },
-            }
+            if name not in out and match_any(allowed.clusters, name):
+                out[name] = _cluster_entry(cluster, limits, template.spec.approvers, who)
     return [out[k] for k in sorted(out)]
+
+
+def _cluster_entry(
+    cluster: ClusterConfig, limits: EffectiveConstraints, approvers: Approvers | None, who: Identity
+) -> dict[str, Any]:
+    """One cluster of the two-step create flow: where, how long, and who approves."""
+    policy = approval_policy(approvers, cluster.name, who.groups)
+    return {
+        "name": cluster.name,
+        "displayName": cluster.spec.display_name or cluster.name,
+        "environment": cluster.metadata.labels.get("environment", ""),
+        "location": cluster.metadata.labels.get("location", ""),
+        "constraints": {"maxDuration": limits.max_duration, "defaultDuration": limits.default_duration},
+        "approval": {
+            "required": bool(approvers and (approvers.users or approvers.groups)),
+            "approverGroups": list(policy.approver_groups),
+            "approverUsers": list(policy.approver_users),
+            "canAutoApprove": not policy.required,
+        },
+    }
 
 
 def _template_view(catalog: Catalog, template: DebugSessionTemplate, who: Identity) -> dict[str, Any]:

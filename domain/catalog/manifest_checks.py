@@ -30,19 +30,6 @@ def go_syntax(text: str, path: str, name: str) -> list[Finding]:
     return []
 
 
-def first_document_kind(text: str) -> str | None:
-    """The `kind` of the first document if it is plain YAML (no template actions) and names one."""
-    first = _DOC_SEPARATOR.split(text, maxsplit=1)[0]
-    if "{{" in first:
-        return None
-    try:
-        data = yaml.safe_load(first)
-    except yaml.YAMLError:
-        return None
-    kind = data.get("kind") if isinstance(data, dict) else None
-    return kind if isinstance(kind, str) else None
-
-
 def pod_template_first_document(text: str, path: str, workload_type: str | None = None) -> list[Finding]:
     """Check the first document of a pod template string, when it contains no template action.
 

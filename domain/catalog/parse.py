@@ -172,8 +172,3 @@ def _deep_copy(value: Any) -> Any:
     if isinstance(value, list):
         return [_deep_copy(v) for v in value]
     return value
-
-
-def to_manifest(obj: BaseModel) -> dict[str, Any]:
-    """The model as a manifest (camelCase), leaving out what the manifest did not set."""
-    return obj.model_dump(mode="json", by_alias=True, exclude_unset=True)
