@@ -13,7 +13,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from api import errors
 from api.auth import load_tokens
 from api.deps import ApiState
-from api.routes import health, sessions, templates
+from api.routes import authorize, health, sessions, templates
+from api.session_index import SessionIndex
 from api.settings import ApiSettings
 from domain.catalog.watch import CatalogWatcher
 from temporal_setup import ensure_search_attributes
@@ -25,6 +26,7 @@ log = logging.getLogger("debug_sessions.api")
 SESSION_PREFIXES = ("/api/v1/debug-sessions", "/api/debugSessions")
 TEMPLATE_PREFIXES = ("/api/v1/debug-session-templates", "/api/debugSessions/templates")
 POD_TEMPLATE_PREFIXES = ("/api/v1/debug-pod-templates", "/api/debugSessions/podTemplates")
+AUTHORIZE_PREFIXES = ("/api/v1/authorize", "/api/breakglass/webhook/authorize")
 
 
 def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
@@ -41,7 +43,10 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
         watcher = CatalogWatcher(
             [settings.catalog_dir], strict=settings.catalog_strict, interval=settings.catalog_poll_interval
         ).start()
-        app.state.api = ApiState(settings=settings, client=temporal, watcher=watcher, tokens=tokens)
+        index = SessionIndex(temporal, settings.index_refresh_interval)
+        await index.refresh()
+        index.start()
+        app.state.api = ApiState(settings=settings, client=temporal, watcher=watcher, index=index, tokens=tokens)
         log.info(
             "API ready: catalog %s, %d tokens, Temporal %s",
             settings.catalog_dir,
@@ -51,6 +56,7 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await index.stop()
             watcher.stop()
 
     app = FastAPI(
@@ -67,4 +73,6 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
         app.include_router(templates.pod_templates_router, prefix=prefix)
     for prefix in SESSION_PREFIXES:
         app.include_router(sessions.router, prefix=prefix)
+    for prefix in AUTHORIZE_PREFIXES:
+        app.include_router(authorize.router, prefix=prefix)
     return app

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from temporalio.client import Client
 
 from api.errors import ApiError
+from api.session_index import SessionIndex
 from api.settings import ApiSettings
 from domain.catalog.catalog import Catalog
 from domain.catalog.watch import CatalogWatcher
@@ -23,6 +24,7 @@ class ApiState:
     settings: ApiSettings
     client: Client
     watcher: CatalogWatcher
+    index: SessionIndex
     tokens: dict[str, Identity] = field(default_factory=dict)
 
 

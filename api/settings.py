@@ -50,6 +50,13 @@ class ApiSettings(BaseSettings):
         default="168h", validation_alias=_env("DEBUG_SESSION_RETENTION_PERIOD", "retention_period")
     )
     admin_groups: str = Field(default="", validation_alias=_env("DEBUG_SESSION_ADMIN_GROUPS", "admin_groups"))
+    webhook_token: str = Field(default="", validation_alias=_env("DEBUG_SESSION_WEBHOOK_TOKEN", "webhook_token"))
+    index_refresh_interval: float = Field(
+        default=1.0,
+        gt=0,
+        le=30,
+        validation_alias=_env("DEBUG_SESSION_INDEX_REFRESH_INTERVAL", "index_refresh_interval"),
+    )
     sessions_namespace: str = Field(
         default="breakglass", validation_alias=_env("DEBUG_SESSION_NAMESPACE", "sessions_namespace")
     )

@@ -16,9 +16,15 @@ PARTICIPANTS = SearchAttributeKey.for_keyword_list("DebugSessionParticipants")
 EXPIRES_AT = SearchAttributeKey.for_datetime("DebugSessionExpiresAt")
 BINDING = SearchAttributeKey.for_keyword("DebugSessionBinding")
 """`namespace/name` of the binding the session was created through (empty when none): session limits."""
+# The dev server's visibility store allows only 3 keyword-list attributes, hence the prefixed entries.
 READERS = SearchAttributeKey.for_keyword_list("DebugSessionReaders")
-"""Lower-cased usernames/e-mails that may read the session: requester, invitees, approver users."""
-APPROVER_GROUPS = SearchAttributeKey.for_keyword_list("DebugSessionApproverGroups")
+"""Who may read the session: lower-cased usernames/e-mails (requester, invitees, approver users) and
+`group:<name>` for approver groups."""
+ACCESS = SearchAttributeKey.for_keyword_list("DebugSessionAccess")
+"""What the authorization webhook decides from, kept current by the workflow: `pod:<namespace>/<name>`,
+`op:<exec|attach|log|portforward>`, and `operator:<owner|participant>:<username>` for active participants."""
+LIVE_UNTIL = SearchAttributeKey.for_datetime("DebugSessionLiveUntil")
+"""When access ends: expiresAt, or startsAt + maxDuration for notify-only sessions (DESIGN 14)."""
 
 ALL: tuple[SearchAttributeKey[Any], ...] = (
     STATE,
@@ -29,7 +35,8 @@ ALL: tuple[SearchAttributeKey[Any], ...] = (
     EXPIRES_AT,
     BINDING,
     READERS,
-    APPROVER_GROUPS,
+    ACCESS,
+    LIVE_UNTIL,
 )
 """Every key, for registration with the operator service."""
 
@@ -43,6 +50,7 @@ def initial(session: ResolvedSession) -> TypedSearchAttributes:
             for v in (who.username, who.email, *session.invited_participants, *session.approval.approver_users)
             if v.strip()
         }
+        | {f"group:{g}" for g in session.approval.approver_groups}
     )
     return TypedSearchAttributes(
         [
@@ -52,6 +60,5 @@ def initial(session: ResolvedSession) -> TypedSearchAttributes:
             SearchAttributePair(REQUESTER, who.username),
             SearchAttributePair(BINDING, session.binding.ref if session.binding else ""),
             SearchAttributePair(READERS, readers),
-            SearchAttributePair(APPROVER_GROUPS, list(session.approval.approver_groups)),
         ]
     )

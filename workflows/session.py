@@ -58,6 +58,21 @@ _CLEANUP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_inte
 _REFRESH_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=1))
 
 
+def access_entries(s: SessionStatus) -> list[str]:
+    """The webhook's view of a session, as `pod:`, `op:` and `operator:` entries (see search_attributes)."""
+    ops = s.allowed_pod_operations
+    allowed = (("exec", ops.exec), ("attach", ops.attach), ("log", ops.logs), ("portforward", ops.port_forward))
+    return [
+        *sorted(f"pod:{p.namespace}/{p.name}" for p in s.allowed_pods),
+        *(f"op:{sub}" for sub, ok in allowed if ok),
+        *(
+            f"operator:{p.role}:{p.user}"
+            for p in s.participants
+            if p.left_at is None and p.role in ("owner", "participant")
+        ),
+    ]
+
+
 def _deny(denied: policy.ActionDenied | None) -> None:
     """Refuse an update: the API maps the type `HTTP_<status>` back to that status and message."""
     if denied is not None:
@@ -109,9 +124,16 @@ class DebugSessionWorkflow:
         updates: list[SearchAttributeUpdate[Any]] = [
             sa.STATE.value_set(str(s.state)),
             sa.PARTICIPANTS.value_set([p.user for p in s.participants if p.left_at is None]),
+            sa.ACCESS.value_set(access_entries(s)),
         ]
         if s.expires_at is not None:
             updates.append(sa.EXPIRES_AT.value_set(s.expires_at))
+            live_until = (
+                policy.hard_cap(self._session, s)
+                if self._session.template.expiration_behavior == "notify-only"
+                else None
+            )
+            updates.append(sa.LIVE_UNTIL.value_set(live_until or s.expires_at))
         workflow.upsert_search_attributes(updates)
 
     def _notify(self, event: SessionEvent) -> None:
@@ -288,6 +310,7 @@ class DebugSessionWorkflow:
             return
         if result.allowed_pods != self._status.allowed_pods and self._status.state is SessionState.ACTIVE:
             self._update(allowed_pods=result.allowed_pods)
+            self._search_attributes()
 
     async def _cleanup(self) -> None:
         s = self._status
@@ -315,6 +338,7 @@ class DebugSessionWorkflow:
             self._update(deployed_resources=result.remaining)
             self._record("cleaned-up", "Session resources removed")
         self._update(cleaned_up=True, allowed_pods=())
+        self._search_attributes()
 
     # --- actions: updates (synchronous answers) --------------------------------------------------
 

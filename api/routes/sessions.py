@@ -235,18 +235,15 @@ async def list_sessions(
     if not admin:
         names = {v.lower() for v in (who.username, who.email) if v}
         readers = [f"{sa.REQUESTER.name} = {_quote(who.username)}", f"{sa.PARTICIPANTS.name} = {_quote(who.username)}"]
+        names |= {f"group:{g}" for g in who.groups if _SAFE.match(g)}  # approver groups are indexed as group:<g>
         readers.append(f"{sa.READERS.name} IN ({', '.join(_quote(n) for n in sorted(names))})")
-        if who.groups:
-            readers.append(
-                f"{sa.APPROVER_GROUPS.name} IN ({', '.join(_quote(g) for g in who.groups if _SAFE.match(g))})"
-            )
         clauses.append("(" + " OR ".join(readers) + ")")
     sessions = []
     async for wf in state.client.list_workflows(" AND ".join(clauses)):
         attrs = wf.typed_search_attributes
         expires = attrs.get(sa.EXPIRES_AT)
         session_state = attrs.get(sa.STATE) or ""
-        approver_groups = set(attrs.get(sa.APPROVER_GROUPS) or [])
+        approver_groups = {r.removeprefix("group:") for r in attrs.get(sa.READERS) or [] if r.startswith("group:")}
         requester = attrs.get(sa.REQUESTER) or ""
         decide = (
             session_state == "PendingApproval" and requester != who.username and bool(approver_groups & set(who.groups))

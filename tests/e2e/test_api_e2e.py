@@ -251,3 +251,93 @@ async def test_health_and_docs(api: httpx.AsyncClient) -> None:
 def test_token_file_refused_on_a_public_address(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"refusing to serve static-token authentication on 0\.0\.0\.0"):
         ApiSettings(host="0.0.0.0", tokens_file=tmp_path / "t.yaml")
+
+
+def sar(user: str, pod: str, subresource: str = "exec", namespace: str = "breakglass-debug") -> dict[str, Any]:
+    """A SubjectAccessReview shaped as a kube-apiserver sends it."""
+    return {
+        "apiVersion": "authorization.k8s.io/v1",
+        "kind": "SubjectAccessReview",
+        "spec": {
+            "resourceAttributes": {
+                "namespace": namespace,
+                "verb": "create",
+                "group": "",
+                "version": "v1",
+                "resource": "pods",
+                "subresource": subresource,
+                "name": pod,
+            },
+            "user": user,
+            "groups": ["system:authenticated"],
+            "uid": "u-1",
+            "extra": {"authentication.kubernetes.io/credential-id": ["X509SHA256=abc"]},
+        },
+    }
+
+
+async def decision_within(
+    api: httpx.AsyncClient, path: str, body: dict[str, Any], allowed: bool, within: float = 2.0
+) -> dict[str, Any]:
+    """Poll the webhook until it answers `allowed` (the index refreshes every second)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        resp = await api.post(path, json=body)
+        assert resp.status_code == 200, resp.text
+        answer: dict[str, Any] = resp.json()
+        if answer["status"]["allowed"] is allowed:
+            return answer
+        assert asyncio.get_running_loop().time() < deadline, f"still {answer} after {within}s"
+        await asyncio.sleep(0.05)
+
+
+async def test_authorization_webhook(api: httpx.AsyncClient) -> None:
+    resp = await api.post(
+        "/api/v1/debug-sessions",
+        json={
+            "templateRef": "dynamic-debug",
+            "cluster": "dev-1",
+            "invitedParticipants": ["dave@example.com"],
+            "extraDeployValues": {"image": "busybox:latest"},
+        },
+        headers=auth("sam"),
+    )
+    assert resp.status_code == 201, resp.text
+    name = resp.json()["metadata"]["name"]
+    active = await wait_for(api, name, "sam", "Active")
+    pod = active["status"]["allowedPods"][0]["name"]
+    owner = await decision_within(api, "/api/v1/authorize/dev-1", sar("sam", pod), True)
+    assert owner == {
+        "apiVersion": "authorization.k8s.io/v1",
+        "kind": "SubjectAccessReview",
+        "status": {"allowed": True, "reason": f"debug session {name}: sam (owner) may exec pod breakglass-debug/{pod}"},
+    }
+    # the reference's path serves the same decisions; another cluster's webhook never accepts this session
+    await decision_within(api, "/api/breakglass/webhook/authorize/dev-1", sar("sam", pod, "log"), True)
+    other = (await api.post("/api/v1/authorize/prod-eu", json=sar("sam", pod))).json()
+    assert other["status"]["allowed"] is False
+    # a viewer may look but not exec; a participant may, until they leave
+    await api.post(f"/api/v1/debug-sessions/{name}/join", json={"role": "participant"}, headers=auth("dave"))
+    await decision_within(api, "/api/v1/authorize/dev-1", sar("dave", pod), True)
+    await api.post(f"/api/v1/debug-sessions/{name}/leave", headers=auth("dave"))
+    await decision_within(api, "/api/v1/authorize/dev-1", sar("dave", pod), False)
+    # terminate: the owner loses access within 2 s
+    await api.post(f"/api/v1/debug-sessions/{name}/terminate", headers=auth("sam"))
+    denied = await decision_within(api, "/api/v1/authorize/dev-1", sar("sam", pod), False)
+    assert (
+        denied["status"]["reason"]
+        == f"no active debug session on cluster dev-1 grants exec on pod breakglass-debug/{pod} to sam"
+    )
+
+
+async def test_malformed_reviews_get_a_clear_400(api: httpx.AsyncClient) -> None:
+    resp = await api.post("/api/v1/authorize/dev-1", json={"kind": "SubjectAccessReview", "spec": {}})
+    assert resp.status_code == 400
+    assert resp.json()["error"] == "invalid SubjectAccessReview: apiVersion: Field required"
+    resp = await api.post("/api/v1/authorize/dev-1", json={"apiVersion": "v1", "kind": "Pod", "spec": {}})
+    assert (
+        resp.json()["error"]
+        == "invalid SubjectAccessReview: expected kind SubjectAccessReview of authorization.k8s.io/v1"
+    )
+    resp = await api.post("/api/v1/authorize/dev-1", content=b"not json")
+    assert resp.status_code == 400

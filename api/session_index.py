@@ -1,0 +1,91 @@
+"""The authorization webhook's read model: every Active session, kept in memory, refreshed from visibility.
+
+A decision never calls Temporal: it reads this index. The index is rebuilt from one visibility listing
+(the workflow keeps pods, operations, operators and liveness in its search attributes) every
+`interval`, so a terminate, leave or expiry reaches decisions within interval + visibility lag; expiry is
+also re-checked at decision time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from temporalio.client import Client
+
+from domain.access_review import IndexedSession
+from workflows import search_attributes as sa
+
+log = logging.getLogger("debug_sessions.index")
+QUERY = "WorkflowType = 'DebugSessionWorkflow' AND ExecutionStatus = 'Running' AND DebugSessionState = 'Active'"
+
+
+class SessionIndex:
+    """Active sessions by cluster; swapped whole on each refresh (readers never see half an update)."""
+
+    def __init__(self, client: Client, interval: float = 1.0) -> None:
+        self.client = client
+        self.interval = interval
+        self.by_cluster: dict[str, Sequence[IndexedSession]] = {}
+        self.refreshed_at: datetime | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def refresh(self) -> int:
+        """Rebuild from visibility; returns the number of Active sessions."""
+        by_cluster: dict[str, list[IndexedSession]] = {}
+        async for wf in self.client.list_workflows(QUERY):
+            attrs = wf.typed_search_attributes
+            live_until = attrs.get(sa.LIVE_UNTIL) or attrs.get(sa.EXPIRES_AT)
+            cluster = attrs.get(sa.CLUSTER)
+            if live_until is None or not cluster:
+                continue
+            pods: set[str] = set()
+            operations: set[str] = set()
+            operators: dict[str, str] = {}
+            for entry in attrs.get(sa.ACCESS) or []:
+                kind, _, rest = entry.partition(":")
+                if kind == "pod":
+                    pods.add(rest)
+                elif kind == "op":
+                    operations.add(rest)
+                elif kind == "operator":
+                    role, _, user = rest.partition(":")
+                    operators[user] = role
+            session = IndexedSession(
+                name=wf.id,
+                cluster=cluster,
+                live_until=live_until,
+                pods=frozenset(pods),
+                operations=frozenset(operations),
+                operators=operators,
+            )
+            by_cluster.setdefault(cluster, []).append(session)
+        self.by_cluster = {k: tuple(v) for k, v in by_cluster.items()}
+        self.refreshed_at = datetime.now(UTC)
+        return sum(len(v) for v in by_cluster.values())
+
+    def sessions(self, cluster: str) -> Sequence[IndexedSession]:
+        """The Active sessions of a cluster, as of the last refresh."""
+        return self.by_cluster.get(cluster, ())
+
+    def start(self) -> None:
+        """Refresh in the background every `interval` seconds."""
+        self._task = asyncio.create_task(self._run(), name="session-index")
+
+    async def stop(self) -> None:
+        """Stop the background refresh."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.refresh()
+            except Exception:  # a visibility hiccup must not end the refresher; decisions keep the last index
+                log.exception("session index refresh failed; keeping the previous index")
+            await asyncio.sleep(self.interval)
