@@ -13,6 +13,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from api import errors
 from api.auth import load_tokens
 from api.deps import ApiState
+from api.oidc import OidcConfig, OidcVerifier
 from api.routes import authorize, health, sessions, templates
 from api.session_index import SessionIndex
 from api.settings import ApiSettings
@@ -46,7 +47,23 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
         index = SessionIndex(temporal, settings.index_refresh_interval)
         await index.refresh()
         index.start()
-        app.state.api = ApiState(settings=settings, client=temporal, watcher=watcher, index=index, tokens=tokens)
+        oidc = (
+            OidcVerifier(
+                OidcConfig(
+                    issuer=settings.oidc_issuer,
+                    audience=settings.oidc_audience,
+                    jwks_url=settings.oidc_jwks_url,
+                    username_claim=settings.oidc_username_claim,
+                    groups_claim=settings.oidc_groups_claim,
+                    refetch_cooldown_seconds=settings.oidc_refetch_cooldown,
+                )
+            )
+            if settings.oidc_issuer
+            else None
+        )
+        app.state.api = ApiState(
+            settings=settings, client=temporal, watcher=watcher, index=index, tokens=tokens, oidc=oidc
+        )
         log.info(
             "API ready: catalog %s, %d tokens, Temporal %s",
             settings.catalog_dir,

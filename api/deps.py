@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from temporalio.client import Client
 
 from api.errors import ApiError
+from api.oidc import OidcVerifier
 from api.session_index import SessionIndex
 from api.settings import ApiSettings
 from domain.catalog.catalog import Catalog
@@ -26,6 +27,7 @@ class ApiState:
     watcher: CatalogWatcher
     index: SessionIndex
     tokens: dict[str, Identity] = field(default_factory=dict)
+    oidc: OidcVerifier | None = None
 
 
 def get_state(request: Request) -> ApiState:
@@ -38,15 +40,18 @@ State = Annotated[ApiState, Depends(get_state)]
 
 
 def get_caller(request: Request, state: State) -> Identity:
+    # sync on purpose: FastAPI runs it in the thread pool, where a JWKS fetch may block briefly
     """The authenticated caller (bearer token) or 401."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "No Bearer token provided in Authorization header")
     who = state.tokens.get(token.strip())
-    if who is None:
+    if who is not None:
+        return who
+    if state.oidc is None:
         raise ApiError(401, "user not authenticated", "unknown or expired token")
-    return who
+    return state.oidc.verify(token.strip())
 
 
 Caller = Annotated[Identity, Depends(get_caller)]

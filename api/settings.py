@@ -50,6 +50,18 @@ class ApiSettings(BaseSettings):
         default="168h", validation_alias=_env("DEBUG_SESSION_RETENTION_PERIOD", "retention_period")
     )
     admin_groups: str = Field(default="", validation_alias=_env("DEBUG_SESSION_ADMIN_GROUPS", "admin_groups"))
+    oidc_issuer: str = Field(default="", validation_alias=_env("DEBUG_SESSION_OIDC_ISSUER", "oidc_issuer"))
+    oidc_audience: str = Field(default="", validation_alias=_env("DEBUG_SESSION_OIDC_AUDIENCE", "oidc_audience"))
+    oidc_jwks_url: str = Field(default="", validation_alias=_env("DEBUG_SESSION_OIDC_JWKS_URL", "oidc_jwks_url"))
+    oidc_username_claim: str = Field(
+        default="preferred_username", validation_alias=_env("DEBUG_SESSION_OIDC_USERNAME_CLAIM", "oidc_username_claim")
+    )
+    oidc_groups_claim: str = Field(
+        default="groups", validation_alias=_env("DEBUG_SESSION_OIDC_GROUPS_CLAIM", "oidc_groups_claim")
+    )
+    oidc_refetch_cooldown: float = Field(
+        default=30, ge=0, validation_alias=_env("DEBUG_SESSION_OIDC_JWKS_REFETCH_COOLDOWN", "oidc_refetch_cooldown")
+    )
     webhook_token: str = Field(default="", validation_alias=_env("DEBUG_SESSION_WEBHOOK_TOKEN", "webhook_token"))
     index_refresh_interval: float = Field(
         default=1.0,
@@ -77,6 +89,16 @@ class ApiSettings(BaseSettings):
             raise ValueError(
                 f"refusing to serve static-token authentication on {self.host}: bind to 127.0.0.1 or set "
                 "DEBUG_SESSION_ALLOW_TOKEN_FILE_ON_PUBLIC_ADDRESS=true (development only)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> ApiSettings:
+        given = [bool(self.oidc_issuer), bool(self.oidc_audience), bool(self.oidc_jwks_url)]
+        if any(given) and not all(given):
+            raise ValueError(
+                "OIDC needs DEBUG_SESSION_OIDC_ISSUER, DEBUG_SESSION_OIDC_AUDIENCE and "
+                "DEBUG_SESSION_OIDC_JWKS_URL together"
             )
         return self
 

@@ -341,3 +341,42 @@ async def test_malformed_reviews_get_a_clear_400(api: httpx.AsyncClient) -> None
     )
     resp = await api.post("/api/v1/authorize/dev-1", content=b"not json")
     assert resp.status_code == 400
+
+
+async def test_oidc_tokens_authenticate_api_calls(stack: Stack, tmp_path: Path) -> None:
+    from tests.api.test_oidc import AUDIENCE, ISSUER, Jwks, mint, new_key
+
+    with Jwks() as idp:
+        private, public = new_key("k1")
+        idp.keys = [public]
+        settings = ApiSettings(
+            catalog_dir=REPO / "deploy" / "demo-catalog",
+            task_queue=stack.task_queue,
+            oidc_issuer=ISSUER,
+            oidc_audience=AUDIENCE,
+            oidc_jwks_url=idp.url,
+        )
+        app = create_app(settings, client=stack.client)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as client,
+        ):
+            ok = await client.get(
+                "/api/v1/debug-session-templates", headers={"Authorization": f"Bearer {mint(private)}"}
+            )
+            assert ok.status_code == 200, ok.text
+            assert ok.json()["total"] >= 1  # alice is in sre-team
+            expired = await client.get(
+                "/api/v1/debug-session-templates", headers={"Authorization": f"Bearer {mint(private, exp=1)}"}
+            )
+            assert expired.status_code == 401
+            assert expired.json() == {
+                "error": "user not authenticated",
+                "code": "UNAUTHORIZED",
+                "details": "token expired",
+            }
+
+
+def test_incomplete_oidc_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="OIDC needs DEBUG_SESSION_OIDC_ISSUER"):
+        ApiSettings(oidc_issuer="https://idp.example.test")
