@@ -29,13 +29,15 @@ class SessionIndex:
     def __init__(self, client: Client, interval: float = 1.0) -> None:
         self.client = client
         self.interval = interval
-        self.by_cluster: dict[str, Sequence[IndexedSession]] = {}
+        self.by_pod: dict[tuple[str, str], Sequence[IndexedSession]] = {}
+        """(cluster, `namespace/name`) -> the Active sessions listing that pod: a decision reads one entry."""
         self.refreshed_at: datetime | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def refresh(self) -> int:
         """Rebuild from visibility; returns the number of Active sessions."""
-        by_cluster: dict[str, list[IndexedSession]] = {}
+        by_pod: dict[tuple[str, str], list[IndexedSession]] = {}
+        count = 0
         async for wf in self.client.list_workflows(QUERY):
             attrs = wf.typed_search_attributes
             live_until = attrs.get(sa.LIVE_UNTIL) or attrs.get(sa.EXPIRES_AT)
@@ -62,14 +64,16 @@ class SessionIndex:
                 operations=frozenset(operations),
                 operators=operators,
             )
-            by_cluster.setdefault(cluster, []).append(session)
-        self.by_cluster = {k: tuple(v) for k, v in by_cluster.items()}
+            count += 1
+            for pod in session.pods:
+                by_pod.setdefault((cluster, pod), []).append(session)
+        self.by_pod = {k: tuple(v) for k, v in by_pod.items()}
         self.refreshed_at = datetime.now(UTC)
-        return sum(len(v) for v in by_cluster.values())
+        return count
 
-    def sessions(self, cluster: str) -> Sequence[IndexedSession]:
-        """The Active sessions of a cluster, as of the last refresh."""
-        return self.by_cluster.get(cluster, ())
+    def sessions(self, cluster: str, pod: str) -> Sequence[IndexedSession]:
+        """The Active sessions on `cluster` that list `pod` (`namespace/name`), as of the last refresh."""
+        return self.by_pod.get((cluster, pod), ())
 
     def start(self) -> None:
         """Refresh in the background every `interval` seconds."""

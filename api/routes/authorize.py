@@ -30,7 +30,9 @@ async def authorize(cluster: str, request: Request, state: State) -> dict[str, A
         raise ApiError(400, f"invalid SubjectAccessReview: {where}: {first['msg']}") from exc
     if review.kind != "SubjectAccessReview" or review.api_version not in API_VERSIONS:
         raise ApiError(400, f"invalid SubjectAccessReview: expected kind SubjectAccessReview of {API_VERSIONS[0]}")
-    decision = decide(state.index.sessions(cluster), cluster, review.spec, datetime.now(UTC))
+    attrs = review.spec.resource_attributes
+    pod = f"{attrs.namespace}/{attrs.name}" if attrs is not None else ""
+    decision = decide(state.index.sessions(cluster, pod), cluster, review.spec, datetime.now(UTC))
     return {
         "apiVersion": review.api_version,
         "kind": "SubjectAccessReview",
