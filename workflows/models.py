@@ -159,6 +159,11 @@ class LeaveInput(Frozen):
     actor: Actor
 
 
+class InviteInput(Frozen):
+    actor: Actor
+    users: tuple[str, ...]
+
+
 class RenewResult(Frozen):
     new_expires_at: datetime
     renewal_count: int

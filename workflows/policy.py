@@ -174,3 +174,16 @@ def check_leave(session: ResolvedSession, status: SessionStatus, actor: Actor, n
     if not is_live(session, status, now):
         return ActionDenied(400, "cannot leave expired session")
     return None
+
+
+def check_invite(
+    status: SessionStatus, session: ResolvedSession, actor: Actor, users: tuple[str, ...]
+) -> ActionDenied | None:
+    """Invite: the owner (exact username) of a session that has not ended names at least one user."""
+    if actor.username != session.requester.username:
+        return ActionDenied(403, "only the session owner can invite participants")
+    if status.state in TERMINAL_STATES:
+        return ActionDenied(400, f"session is already in terminal state '{status.state}'")
+    if not users or any(not u.strip() for u in users):
+        return ActionDenied(400, "users must name at least one user, and no empty names")
+    return None

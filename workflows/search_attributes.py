@@ -41,17 +41,18 @@ ALL: tuple[SearchAttributeKey[Any], ...] = (
 """Every key, for registration with the operator service."""
 
 
+def readers(session: ResolvedSession, invited: tuple[str, ...]) -> list[str]:
+    """READERS entries: requester, invitees and approver users (lower-cased), and `group:` approver groups."""
+    who = session.requester
+    users = {
+        v.strip().lower() for v in (who.username, who.email, *invited, *session.approval.approver_users) if v.strip()
+    }
+    return sorted(users | {f"group:{g}" for g in session.approval.approver_groups})
+
+
 def initial(session: ResolvedSession) -> TypedSearchAttributes:
     """The attributes a session workflow starts with (the workflow keeps state/participants/expiry current)."""
     who = session.requester
-    readers = sorted(
-        {
-            v.strip().lower()
-            for v in (who.username, who.email, *session.invited_participants, *session.approval.approver_users)
-            if v.strip()
-        }
-        | {f"group:{g}" for g in session.approval.approver_groups}
-    )
     return TypedSearchAttributes(
         [
             SearchAttributePair(STATE, "Pending"),
@@ -59,6 +60,6 @@ def initial(session: ResolvedSession) -> TypedSearchAttributes:
             SearchAttributePair(TEMPLATE, session.template_name),
             SearchAttributePair(REQUESTER, who.username),
             SearchAttributePair(BINDING, session.binding.ref if session.binding else ""),
-            SearchAttributePair(READERS, readers),
+            SearchAttributePair(READERS, readers(session, session.invited_participants)),
         ]
     )

@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         CleanupResult,
         DeployInput,
         DeployResult,
+        InviteInput,
         JoinInput,
         LeaveInput,
         NotifyInput,
@@ -125,6 +126,7 @@ class DebugSessionWorkflow:
             sa.STATE.value_set(str(s.state)),
             sa.PARTICIPANTS.value_set([p.user for p in s.participants if p.left_at is None]),
             sa.ACCESS.value_set(access_entries(s)),
+            sa.READERS.value_set(sa.readers(self._session, s.invited)),
         ]
         if s.expires_at is not None:
             updates.append(sa.EXPIRES_AT.value_set(s.expires_at))
@@ -415,6 +417,24 @@ class DebugSessionWorkflow:
     @leave.validator
     def _validate_leave(self, input: LeaveInput) -> None:
         _deny(policy.check_leave(self._session, self._status, input.actor, workflow.now()))
+
+    @workflow.update
+    async def invite(self, input: InviteInput) -> ActionResult:
+        """The owner invites more users (they may then join as participant or viewer)."""
+        known = {i.lower() for i in self._status.invited}
+        added: list[str] = []
+        for user in (u.strip() for u in input.users):
+            if user.lower() not in known:
+                known.add(user.lower())
+                added.append(user)
+        self._update(invited=(*self._status.invited, *added))
+        self._search_attributes()
+        self._record("invited", f"{input.actor.username} invited {', '.join(added) or 'nobody new'}")
+        return ActionResult(message="invited", status=self._status)
+
+    @invite.validator
+    def _validate_invite(self, input: InviteInput) -> None:
+        _deny(policy.check_invite(self._status, self._session, input.actor, input.users))
 
     # --- the same actions as signals (operator access through Temporal) --------------------------
 

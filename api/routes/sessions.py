@@ -26,6 +26,7 @@ from domain.resolution.resolved import ResolvedSession
 from workflows import search_attributes as sa
 from workflows.models import (
     ApproveInput,
+    InviteInput,
     JoinInput,
     LeaveInput,
     RejectInput,
@@ -56,6 +57,13 @@ class RenewBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     extend_by: str = Field(default="", alias="extendBy")
+
+
+class InviteBody(BaseModel):
+    """Body of invite."""
+
+    model_config = ConfigDict(extra="forbid")
+    users: list[str] = Field(default_factory=list)
 
 
 class JoinBody(BaseModel):
@@ -358,6 +366,16 @@ async def join(name: str, request: Request, who: Caller, state: State) -> dict[s
     handle = _handle(state, name)
     result = await _update(handle, DebugSessionWorkflow.join, JoinInput(actor=actor_for(who, state), role=role))
     return {"message": result.message, "role": result.role}
+
+
+@router.post("/{name}/invite")
+async def invite(name: str, body: InviteBody, who: Caller, state: State) -> dict[str, Any]:
+    """The owner invites more users: `{"users": ["peer@example.com", ...]}`."""
+    handle = _handle(state, name)
+    result = await _update(
+        handle, DebugSessionWorkflow.invite, InviteInput(actor=actor_for(who, state), users=tuple(body.users))
+    )
+    return {"message": "users invited", "invitedParticipants": list(result.status.invited)}
 
 
 @router.post("/{name}/leave")

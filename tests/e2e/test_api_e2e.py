@@ -170,6 +170,15 @@ async def test_approval_flow_and_listing(api: httpx.AsyncClient) -> None:
     await wait_for(api, name, "sam", "Active")
     joined = await api.post(f"/api/v1/debug-sessions/{name}/join", json={"role": "participant"}, headers=auth("dave"))
     assert joined.json() == {"message": "successfully joined session", "role": "participant"}
+    invited = await api.post(
+        f"/api/v1/debug-sessions/{name}/invite", json={"users": ["lena@example.com"]}, headers=auth("sam")
+    )
+    assert invited.json() == {
+        "message": "users invited",
+        "invitedParticipants": ["dave@example.com", "lena@example.com"],
+    }
+    not_owner = await api.post(f"/api/v1/debug-sessions/{name}/invite", json={"users": ["x"]}, headers=auth("dave"))
+    assert (not_owner.status_code, not_owner.json()["error"]) == (403, "only the session owner can invite participants")
     bad_role = await api.post(f"/api/v1/debug-sessions/{name}/join", json={"role": "owner"}, headers=auth("dave"))
     assert bad_role.status_code == 400
     left = await api.post(f"/api/v1/debug-sessions/{name}/leave", headers=auth("dave"))

@@ -17,6 +17,7 @@ from tests.workflows.conftest import Harness
 from workflows.models import (
     Actor,
     ApproveInput,
+    InviteInput,
     JoinInput,
     LeaveInput,
     RejectInput,
@@ -340,3 +341,31 @@ async def test_continue_as_new_carries_state(harness: Harness) -> None:
     assert final.state is SessionState.EXPIRED
     assert final.cleaned_up
     assert final.expires_at == (s.expires_at or s.created_at) + timedelta(minutes=20)
+
+
+async def test_owner_invites_then_the_invitee_joins(harness: Harness) -> None:
+    handle = await start(harness, auto_session(invited_participants=()))
+    await until(harness, handle, SessionState.ACTIVE)
+    newcomer = Actor(username="nina", email="nina@example.com")
+    assert await refused(handle.execute_update(DebugSessionWorkflow.join, JoinInput(actor=newcomer))) == (
+        "HTTP_403",
+        "user is not invited to join this debug session",
+    )
+    assert await refused(
+        handle.execute_update(DebugSessionWorkflow.invite, InviteInput(actor=STRANGER, users=("nina@example.com",)))
+    ) == (
+        "HTTP_403",
+        "only the session owner can invite participants",
+    )
+    assert await refused(handle.execute_update(DebugSessionWorkflow.invite, InviteInput(actor=ALICE, users=()))) == (
+        "HTTP_400",
+        "users must name at least one user, and no empty names",
+    )
+    invited = await handle.execute_update(
+        DebugSessionWorkflow.invite, InviteInput(actor=ALICE, users=("nina@example.com", "NINA@example.com"))
+    )
+    assert invited.status.invited == ("nina@example.com",)
+    joined = await handle.execute_update(DebugSessionWorkflow.join, JoinInput(actor=newcomer, role="participant"))
+    assert joined.role == "participant"
+    await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=ALICE))
+    await handle.result()
