@@ -305,9 +305,42 @@ class SessionActivities:
             except KubeError as exc:
                 remaining.append(res)
                 errors.append(f"{res.kind}/{res.namespace}/{res.name}: {exc}")
-        if remaining:
+        errors += self._remove_unrecorded(session, client, input.deployed_resources)
+        if remaining or errors:
             raise ApplicationError("cleanup incomplete: " + "; ".join(errors), type="CleanupIncomplete")
         return CleanupResult()
+
+    def _remove_unrecorded(
+        self, session: ResolvedSession, client: ClusterClient, recorded: tuple[DeployedResource, ...]
+    ) -> list[str]:
+        """Objects a deploy created but never reported (its attempt died, or the session was cancelled
+        mid-deploy): names are deterministic, so re-render the plan and remove what still carries this
+        session's label. An object of that name without our label is someone else's and stays."""
+        try:
+            plan = build_plan(session, datetime.now(UTC))
+        except RenderingError:
+            return []  # a plan that does not render was never applied
+        known = {(r.kind, r.namespace, r.name) for r in recorded}
+        errors: list[str] = []
+        for obj in reversed(plan.objects):
+            if obj.auxiliary is not None and not self._delete_after(session, obj.auxiliary):
+                continue
+            meta = obj.manifest["metadata"]
+            if (obj.manifest["kind"], meta.get("namespace", ""), meta["name"]) in known:
+                continue
+            try:
+                live = client.get(obj.manifest["apiVersion"], obj.manifest["kind"], meta["name"], meta.get("namespace"))
+                labels = ((live or {}).get("metadata") or {}).get("labels") or {}
+                if session.name not in (labels.get(L.SESSION), labels.get(L.AUX_SESSION)):
+                    continue
+                uid = (live or {}).get("metadata", {}).get("uid")
+                client.delete(
+                    obj.manifest["apiVersion"], obj.manifest["kind"], meta["name"], meta.get("namespace"), uid
+                )
+                log.warning("session %s: removed unrecorded %s", session.name, obj.ref)
+            except KubeError as exc:
+                errors.append(f"{obj.ref}: {exc}")
+        return errors
 
     @staticmethod
     def _delete_after(session: ResolvedSession, aux_name: str) -> bool:

@@ -104,6 +104,8 @@ class SessionStatus(Frozen):
     grace_warned_for: datetime | None = None
     """The expiry the grace-period warning was sent for (a renewal re-arms it)."""
     notify_only_expired_for: datetime | None = None
+    deploy_attempted: bool = False
+    """A deploy started: cleanup must look even if no result came back (names are deterministic)."""
     cleaned_up: bool = False
 
 

@@ -204,6 +204,7 @@ class DebugSessionWorkflow:
             self._notify(self._transition(SessionState.FAILED, message, "approval-timeout"))
 
     async def _activate(self) -> None:
+        self._update(deploy_attempted=self._session.mode != "kubectl-debug")
         try:
             result: DeployResult = await workflow.execute_activity(
                 DEPLOY_ACTIVITY,
@@ -319,7 +320,8 @@ class DebugSessionWorkflow:
         if s.cleaned_up:
             return
         if (
-            s.deployed_resources
+            s.deploy_attempted
+            or s.deployed_resources
             or s.auxiliary_resource_statuses
             or s.pod_template_resource_statuses
             or (s.kubectl_debug_status and s.kubectl_debug_status.copied_pods)

@@ -208,3 +208,34 @@ def test_rendering_problem_is_not_retried(sim: KubeSim, acts: SessionActivities)
     assert (info.value.type, info.value.message, info.value.non_retryable) == (
         "RenderFailed", "container debug is missing request for ephemeral-storage", True,
     )  # fmt: skip
+
+
+def test_cleanup_also_removes_objects_a_lost_deploy_created(sim: KubeSim, acts: SessionActivities) -> None:
+    """A deploy attempt that died after applying (or a cancellation mid-deploy) reported nothing:
+    cleanup finds its objects by their deterministic names and session labels."""
+    ensure_namespace(sim, "ns-lost")
+    session = snapshot("minimal-debug", sim, "ns-lost")
+    run(acts.deploy, DeployInput(session=session))  # its result is "lost": cleanup gets no records
+    run(acts.cleanup, CleanupInput(session=session, deployed_resources=()))
+    assert apps(sim).list_namespaced_deployment("ns-lost").items == []
+
+
+def test_cleanup_leaves_a_same_named_object_without_our_label(sim: KubeSim, acts: SessionActivities) -> None:
+    ensure_namespace(sim, "ns-foreign")
+    session = snapshot("minimal-debug", sim, "ns-foreign")
+    foreign: Any = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": session.name},
+        "spec": {
+            "selector": {"matchLabels": {"app": "x"}},
+            "template": {
+                "metadata": {"labels": {"app": "x"}},
+                "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+            },
+        },
+    }
+    apps(sim).create_namespaced_deployment("ns-foreign", foreign)
+    run(acts.cleanup, CleanupInput(session=session, deployed_resources=()))
+    assert [d.metadata.name for d in apps(sim).list_namespaced_deployment("ns-foreign").items] == [session.name]
+    apps(sim).delete_namespaced_deployment(session.name, "ns-foreign")

@@ -52,6 +52,7 @@ class FakeCluster:
     notified: list[NotifyInput] = field(default_factory=list)
     refreshes: int = 0
     deploy_error: str | None = None
+    report_partial: bool = True
     pods: tuple[AllowedPod, ...] = (AllowedPod(namespace="breakglass-debug", name="pod-1", node_name="n1", ready=True),)
 
     def activities(self) -> list[Callable[..., Any]]:
@@ -66,8 +67,12 @@ class FakeCluster:
                 source="debug-pod",
             )
             if self.deploy_error:
-                partial = DeployResult(deployed_resources=(resource,)).model_dump(mode="json")
-                raise ApplicationError(self.deploy_error, partial, type="DeployFailed", non_retryable=True)
+                partial = (
+                    [DeployResult(deployed_resources=(resource,)).model_dump(mode="json")]
+                    if self.report_partial
+                    else []
+                )
+                raise ApplicationError(self.deploy_error, *partial, type="DeployFailed", non_retryable=True)
             return DeployResult(deployed_resources=(resource,), allowed_pods=self.pods)
 
         @activity.defn(name=CLEANUP_ACTIVITY)

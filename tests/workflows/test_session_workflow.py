@@ -369,3 +369,13 @@ async def test_owner_invites_then_the_invitee_joins(harness: Harness) -> None:
     assert joined.role == "participant"
     await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=ALICE))
     await handle.result()
+
+
+async def test_cleanup_runs_even_when_a_failed_deploy_reported_nothing(harness: Harness) -> None:
+    harness.cluster.deploy_error = "lost"
+    harness.cluster.report_partial = False
+    handle = await start(harness, auto_session())
+    final: SessionStatus = await handle.result()
+    assert final.state is SessionState.FAILED
+    (cleanup,) = harness.cluster.cleaned  # the activity re-renders the plan and removes what it finds
+    assert cleanup.deployed_resources == ()
