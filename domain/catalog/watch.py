@@ -73,13 +73,13 @@ class CatalogWatcher:
         with self._lock:
             return self._last_result
 
-    def reload(self) -> LoadResult:
+    def reload(self, fp: Fingerprint | None = None) -> LoadResult:
         """Load now; swap the catalog in if valid, otherwise keep the previous one and log why.
 
         The log lines come first and the new state is published after them, so whoever sees a rejected
         (or new) catalog can already read why in the log.
         """
-        fp = fingerprint(self.paths)
+        fp = fingerprint(self.paths) if fp is None else fp
         result = load_catalog(self.paths, strict=self.strict)
         for d in result.warnings:
             log.warning("catalog: %s", d)
@@ -102,9 +102,10 @@ class CatalogWatcher:
 
     def poll(self) -> bool:
         """Reload if the files changed since the last load; True if a reload happened."""
-        if fingerprint(self.paths) == self._fingerprint:
+        fp = fingerprint(self.paths)
+        if fp == self._fingerprint:
             return False
-        self.reload()
+        self.reload(fp)  # the files as fingerprinted; a later edit changes the print again
         return True
 
     def start(self) -> CatalogWatcher:
