@@ -24,6 +24,8 @@ TOKENS = [
     {"token": "token-lena-1234", "user": "lena", "email": "lena@example.com", "groups": ["security-leads"]},
     {"token": "token-eve-12345", "user": "eve", "email": "eve@example.com", "groups": ["nobody"]},
     {"token": "token-ops-12345", "user": "ops", "groups": ["platform-admins"]},
+    {"token": "token-vic-12345", "user": "vic", "email": "vic@example.com", "groups": ["developers"]},
+    {"token": "token-pat-12345", "user": "pat", "email": "pat@example.com", "groups": ["developers"]},
 ]
 
 
@@ -389,3 +391,59 @@ async def test_oidc_tokens_authenticate_api_calls(stack: Stack, tmp_path: Path) 
 def test_incomplete_oidc_settings_are_refused() -> None:
     with pytest.raises(ValueError, match="OIDC needs DEBUG_SESSION_OIDC_ISSUER"):
         ApiSettings(oidc_issuer="https://idp.example.test")
+
+
+async def test_authorization_matrix(api: httpx.AsyncClient) -> None:
+    """Every role against every action on one session: requester, approver, admin, invited participant,
+    invited viewer, departed participant, stranger. The reference's June-2026 bugs are named cases."""
+    invited = ["dave@example.com", "vic@example.com", "pat@example.com"]
+    resp = await api.post(
+        "/api/v1/debug-sessions",
+        json={"templateRef": "network-debug", "cluster": "prod-eu", "invitedParticipants": invited},
+        headers=auth("sam"),
+    )
+    name = resp.json()["metadata"]["name"]
+    base = f"/api/v1/debug-sessions/{name}"
+    await wait_for(api, name, "sam", "PendingApproval")
+
+    async def status_of(method: str, path: str, user: str, body: Any = None) -> int:
+        kwargs: dict[str, Any] = {"headers": auth(user)}
+        if body is not None:
+            kwargs["json"] = body
+        return (await api.request(method, base + path, **kwargs)).status_code
+
+    # approval: only a configured approver who is not the requester; an admin is not an approver
+    assert await status_of("POST", "/approve", "sam") == 403  # requester, even if they were in the group
+    assert await status_of("POST", "/approve", "eve") == 403
+    assert await status_of("POST", "/approve", "ops") == 403
+    assert await status_of("POST", "/approve", "lena") == 200
+    await wait_for(api, name, "sam", "Active")
+    # read
+    assert {u: await status_of("GET", "", u) for u in ("sam", "lena", "dave", "ops", "eve")} == {
+        "sam": 200, "lena": 200, "dave": 200, "ops": 200, "eve": 403,
+    }  # fmt: skip
+    # join: invitations decide, and the role is the invitee's choice between participant and viewer
+    assert await status_of("POST", "/join", "dave", {"role": "participant"}) == 200
+    assert await status_of("POST", "/join", "vic") == 200  # empty body: viewer
+    assert await status_of("POST", "/join", "pat", {"role": "participant"}) == 200
+    assert await status_of("POST", "/join", "eve", {"role": "participant"}) == 403
+    assert await status_of("POST", "/leave", "pat") == 200
+    # renew: requester and active owner/participant only
+    renew = {"extendBy": "5m"}
+    assert await status_of("POST", "/renew", "dave", renew) == 200
+    assert await status_of("POST", "/renew", "vic", renew) == 403  # REF-BUG: viewers renewing
+    assert await status_of("POST", "/renew", "pat", renew) == 403  # departed
+    assert await status_of("POST", "/renew", "lena", renew) == 403  # approvers are not participants
+    assert await status_of("POST", "/renew", "eve", renew) == 403
+    # exec through the webhook
+    pod = (await api.get(base, headers=auth("sam"))).json()["status"]["allowedPods"][0]["name"]
+    await decision_within(api, "/api/v1/authorize/prod-eu", sar("dave", pod), True)
+    for user in ("vic", "pat", "eve", "lena"):  # REF-BUG: viewer / departed participant exec
+        answer = (await api.post("/api/v1/authorize/prod-eu", json=sar(user, pod))).json()
+        assert answer["status"]["allowed"] is False, user
+    # terminate: the owner or an admin, nobody else
+    for user in ("dave", "vic", "lena", "eve"):
+        assert await status_of("POST", "/terminate", user) == 403, user
+    assert await status_of("POST", "/terminate", "ops") == 200
+    final = await wait_for(api, name, "sam", "Terminated")
+    assert final["status"]["message"] == "Terminated by ops (admin)"
