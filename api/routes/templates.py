@@ -13,6 +13,8 @@ from domain.catalog.catalog import Catalog, bound_clusters, effective_display_na
 from domain.cluster import ClusterConfig
 from domain.globs import match_any
 from domain.identity import Identity
+from domain.impersonation import ImpersonationConfig
+from domain.namespaces import NamespaceConstraints
 from domain.policy import Approvers
 from domain.resolution.access import allowlist_admits, applicable_bindings, effective_allowlist
 from domain.resolution.approval import approval_policy, effective_approvers
@@ -46,7 +48,9 @@ def _clusters(catalog: Catalog, template: DebugSessionTemplate, who: Identity) -
         for name in bound_clusters(catalog, b):
             cluster = catalog.clusters.get(name)
             if cluster is not None and name not in out:
-                out[name] = _cluster_entry(cluster, limits, approvers, who) | {
+                namespaces = b.spec.namespace_constraints or template.spec.namespace_constraints
+                impersonation = b.spec.impersonation or template.spec.impersonation
+                out[name] = _cluster_entry(cluster, limits, approvers, who, namespaces, impersonation) | {
                     "bindingRef": {"name": b.metadata.name, "namespace": b.namespace},
                     "bindingDisplayName": effective_display_name(b, template),
                 }
@@ -55,14 +59,50 @@ def _clusters(catalog: Catalog, template: DebugSessionTemplate, who: Identity) -
         limits = effective_constraints(template.spec.constraints, None)
         for name, cluster in sorted(catalog.clusters.items()):
             if name not in out and match_any(allowed.clusters, name):
-                out[name] = _cluster_entry(cluster, limits, template.spec.approvers, who)
+                out[name] = _cluster_entry(
+                    cluster,
+                    limits,
+                    template.spec.approvers,
+                    who,
+                    template.spec.namespace_constraints,
+                    template.spec.impersonation,
+                )
     return [out[k] for k in sorted(out)]
 
 
+def _namespace_summary(nc: NamespaceConstraints | None) -> dict[str, Any] | None:
+    """§1.12 namespaceConstraints summary (allowUserNamespace = allow and not deny)."""
+    if nc is None:
+        return None
+    allowed, denied = nc.allowed_namespaces, nc.denied_namespaces
+    return {
+        "allowedPatterns": list(allowed.patterns) if allowed else [],
+        "allowedLabelSelectors": [t.model_dump(mode="json", by_alias=True) for t in allowed.selector_terms]
+        if allowed
+        else [],
+        "deniedPatterns": list(denied.patterns) if denied else [],
+        "deniedLabelSelectors": [t.model_dump(mode="json", by_alias=True) for t in denied.selector_terms]
+        if denied
+        else [],
+        "defaultNamespace": nc.default_namespace,
+        "allowUserNamespace": nc.allow_user_namespace and not nc.deny_user_namespace,
+    }
+
+
+def _impersonation_summary(imp: ImpersonationConfig | None) -> dict[str, Any] | None:
+    ref = imp.service_account_ref if imp is not None else None
+    return {"enabled": True, "serviceAccount": ref.name, "namespace": ref.namespace} if ref is not None else None
+
+
 def _cluster_entry(
-    cluster: ClusterConfig, limits: EffectiveConstraints, approvers: Approvers | None, who: Identity
+    cluster: ClusterConfig,
+    limits: EffectiveConstraints,
+    approvers: Approvers | None,
+    who: Identity,
+    namespaces: NamespaceConstraints | None = None,
+    impersonation: ImpersonationConfig | None = None,
 ) -> dict[str, Any]:
-    """One cluster of the two-step create flow: where, how long, and who approves."""
+    """One cluster of the two-step create flow: where, how long, which namespaces, and who approves."""
     policy = approval_policy(approvers, cluster.name, who.groups)
     return {
         "name": cluster.name,
@@ -70,6 +110,8 @@ def _cluster_entry(
         "environment": cluster.metadata.labels.get("environment", ""),
         "location": cluster.metadata.labels.get("location", ""),
         "constraints": {"maxDuration": limits.max_duration, "defaultDuration": limits.default_duration},
+        "namespaceConstraints": _namespace_summary(namespaces),
+        "impersonation": _impersonation_summary(impersonation or cluster.spec.impersonation),
         "approval": {
             "required": bool(approvers and (approvers.users or approvers.groups)),
             "approverGroups": list(policy.approver_groups),

@@ -241,6 +241,8 @@ async def test_templates_for_the_caller(api: httpx.AsyncClient) -> None:
     assert prod["bindingRef"] == {"name": "sre-production-access", "namespace": "breakglass"}
     assert prod["constraints"] == {"maxDuration": "2h", "defaultDuration": "30m"}
     assert prod["approval"]["approverGroups"] == ["security-leads"]
+    assert prod["namespaceConstraints"] is None  # network-debug has none
+    assert prod["impersonation"] is None
     denied = await api.get("/api/v1/debug-session-templates/network-debug", headers=auth("eve"))
     assert (denied.status_code, denied.json()["error"]) == (403, "access denied to this template")
     pods = (await api.get("/api/v1/debug-pod-templates", headers=auth("eve"))).json()
