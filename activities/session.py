@@ -18,8 +18,6 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.kube.client import ClusterClient
-from activities.kube.errors import KubeError
 from activities.pods import allowed_pod
 from domain.resolution.namespaces import evaluate_label_checks
 from domain.resolution.resolved import ResolvedCluster, ResolvedSession
@@ -30,6 +28,8 @@ from domain.session import (
     DeployedResource,
     PodTemplateResourceStatus,
 )
+from kube.client import ClusterClient
+from kube.errors import KubeError
 from rendering import labels as L
 from rendering.errors import RenderingError
 from rendering.plan import PlannedObject, RenderPlan, build_plan

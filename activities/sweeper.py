@@ -18,10 +18,10 @@ from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.kube.client import ClusterClient
-from activities.kube.errors import KubeError
 from domain.catalog.catalog import load_catalog
 from domain.resolution.resolved import ResolvedCluster
+from kube.client import ClusterClient
+from kube.errors import KubeError
 from rendering import labels as L
 from workflows.models import SWEEP_ACTIVITY, SweepInput, SweepResult, SweptObject
 

@@ -12,6 +12,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api import errors
 from api.auth import load_tokens
+from api.cluster_health import ClusterHealth
 from api.deps import ApiState
 from api.oidc import OidcConfig, OidcVerifier
 from api.routes import authorize, health, sessions, templates
@@ -44,6 +45,9 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
         watcher = CatalogWatcher(
             [settings.catalog_dir], strict=settings.catalog_strict, interval=settings.catalog_poll_interval
         ).start()
+        health = ClusterHealth(lambda: watcher.catalog, settings.cluster_health_interval)
+        await health.check_all()
+        health.start()
         index = SessionIndex(temporal, settings.index_refresh_interval)
         await index.refresh()
         index.start()
@@ -62,7 +66,7 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
             else None
         )
         app.state.api = ApiState(
-            settings=settings, client=temporal, watcher=watcher, index=index, tokens=tokens, oidc=oidc
+            settings=settings, client=temporal, watcher=watcher, index=index, health=health, tokens=tokens, oidc=oidc
         )
         log.info(
             "API ready: catalog %s, %d tokens, Temporal %s",
@@ -74,6 +78,7 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
             yield
         finally:
             await index.stop()
+            await health.stop()
             watcher.stop()
 
     app = FastAPI(

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from temporalio.client import Client
 
+from api.cluster_health import ClusterHealth
 from api.errors import ApiError
 from api.oidc import OidcVerifier
 from api.session_index import SessionIndex
@@ -26,6 +27,7 @@ class ApiState:
     client: Client
     watcher: CatalogWatcher
     index: SessionIndex
+    health: ClusterHealth
     tokens: dict[str, Identity] = field(default_factory=dict)
     oidc: OidcVerifier | None = None
 

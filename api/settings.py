@@ -69,6 +69,9 @@ class ApiSettings(BaseSettings):
         le=30,
         validation_alias=_env("DEBUG_SESSION_INDEX_REFRESH_INTERVAL", "index_refresh_interval"),
     )
+    cluster_health_interval: float = Field(
+        default=30, gt=0, validation_alias=_env("DEBUG_SESSION_CLUSTER_HEALTH_INTERVAL", "cluster_health_interval")
+    )
     sessions_namespace: str = Field(
         default="breakglass", validation_alias=_env("DEBUG_SESSION_NAMESPACE", "sessions_namespace")
     )

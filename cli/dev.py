@@ -20,8 +20,8 @@ from types import FrameType
 
 import httpx
 
-from activities.kube.client import ClusterClient
 from domain.catalog.catalog import load_catalog
+from kube.client import ClusterClient
 
 BIN = Path(sys.executable).parent
 

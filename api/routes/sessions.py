@@ -182,6 +182,7 @@ async def create_session(body: CreateSessionRequest, who: Caller, state: State, 
         body,
         datetime.now(UTC),
         session_namespace=state.settings.sessions_namespace,
+        unready_clusters=state.health.unready(),
         open_sessions=counts,
     )
     session = resolution.session

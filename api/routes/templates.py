@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import Caller, CatalogDep
+from api.deps import Caller, CatalogDep, State
 from api.errors import ApiError
 from domain.catalog.catalog import Catalog, bound_clusters, effective_display_name
 from domain.cluster import ClusterConfig
@@ -37,7 +38,12 @@ def _visible(catalog: Catalog, template: DebugSessionTemplate, who: Identity) ->
     return any(allowlist_admits(effective_allowlist(template, b), who) for b in bindings)
 
 
-def _clusters(catalog: Catalog, template: DebugSessionTemplate, who: Identity) -> list[dict[str, Any]]:
+def _clusters(
+    catalog: Catalog,
+    template: DebugSessionTemplate,
+    who: Identity,
+    status_of: Callable[[str], dict[str, object] | None] = lambda name: None,
+) -> list[dict[str, Any]]:
     """Clusters the caller can request the template for, with the binding that would apply."""
     out: dict[str, dict[str, Any]] = {}
     for b in applicable_bindings(catalog, template, datetime.now(UTC)):
@@ -67,7 +73,7 @@ def _clusters(catalog: Catalog, template: DebugSessionTemplate, who: Identity) -
                     template.spec.namespace_constraints,
                     template.spec.impersonation,
                 )
-    return [out[k] for k in sorted(out)]
+    return [out[k] | {"status": status_of(k)} for k in sorted(out)]
 
 
 def _namespace_summary(nc: NamespaceConstraints | None) -> dict[str, Any] | None:
@@ -198,6 +204,7 @@ async def get_template(name: str, who: Caller, catalog: CatalogDep) -> dict[str,
 
 @templates_router.get("/{name}/clusters")
 async def template_clusters(
+    state: State,
     name: str,
     who: Caller,
     catalog: CatalogDep,
@@ -209,7 +216,7 @@ async def template_clusters(
     template = _readable(catalog, name, who)
     clusters = [
         c
-        for c in _clusters(catalog, template, who)
+        for c in _clusters(catalog, template, who, state.health.status)
         if (environment is None or c["environment"] == environment)
         and (location is None or c["location"] == location)
         and (bindingName is None or c.get("bindingRef", {}).get("name") == bindingName)

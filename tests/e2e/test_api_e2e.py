@@ -41,7 +41,13 @@ async def api(stack: Stack, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     clusters = [d for d in yaml.safe_load_all((catalog / "clusters.yaml").read_text()) if d]
     for c in clusters:
         c["spec"]["kubeconfig"]["path"] = str(stack.cluster.kubeconfig_path)
-    (catalog / "clusters.yaml").write_text(yaml.safe_dump_all(clusters))
+    broken = {
+        "apiVersion": "breakglass.t-caas.telekom.com/v1alpha1",
+        "kind": "ClusterConfig",
+        "metadata": {"name": "dev-unreachable", "labels": {"environment": "dev"}},
+        "spec": {"kubeconfig": {"path": str(tmp_path / "no-such.kubeconfig")}},
+    }
+    (catalog / "clusters.yaml").write_text(yaml.safe_dump_all([*clusters, broken]))
     tokens = tmp_path / "tokens.yaml"
     tokens.write_text(yaml.safe_dump(TOKENS))
     settings = ApiSettings(
@@ -229,7 +235,7 @@ async def test_templates_for_the_caller(api: httpx.AsyncClient) -> None:
     dave_clusters = (
         await api.get("/api/v1/debug-session-templates/network-debug/clusters", headers=auth("dave"))
     ).json()
-    assert [c["name"] for c in dave_clusters["clusters"]] == ["dev-1"]  # not prod-eu: that binding is for SREs
+    assert [c["name"] for c in dave_clusters["clusters"]] == ["dev-1", "dev-unreachable"]  # not prod-eu: for SREs
     assert (await api.get("/api/v1/debug-session-templates", headers=auth("eve"))).json() == {
         "templates": [],
         "total": 0,
@@ -242,12 +248,29 @@ async def test_templates_for_the_caller(api: httpx.AsyncClient) -> None:
     assert prod["constraints"] == {"maxDuration": "2h", "defaultDuration": "30m"}
     assert prod["approval"]["approverGroups"] == ["security-leads"]
     assert prod["namespaceConstraints"] is None  # network-debug has none
+    assert prod["status"]["healthy"] is True
+    assert prod["status"]["detail"].startswith("kube-apiserver v")
     assert prod["impersonation"] is None
     denied = await api.get("/api/v1/debug-session-templates/network-debug", headers=auth("eve"))
     assert (denied.status_code, denied.json()["error"]) == (403, "access denied to this template")
     pods = (await api.get("/api/v1/debug-pod-templates", headers=auth("eve"))).json()
     assert pods["total"] == 5
     assert (await api.get("/api/debugSessions/podTemplates/nope", headers=auth("eve"))).status_code == 404
+
+
+async def test_unreachable_cluster_is_not_ready(api: httpx.AsyncClient) -> None:
+    clusters = (await api.get("/api/v1/debug-session-templates/minimal-debug/clusters", headers=auth("dave"))).json()
+    broken = next(c for c in clusters["clusters"] if c["name"] == "dev-unreachable")
+    assert broken["status"]["healthy"] is False
+    resp = await api.post(
+        "/api/v1/debug-sessions",
+        json={"templateRef": "minimal-debug", "cluster": "dev-unreachable"},
+        headers=auth("dave"),
+    )
+    assert (resp.status_code, resp.json()["error"]) == (
+        403,
+        "cluster 'dev-unreachable' is not ready for debug sessions",
+    )
 
 
 async def test_health_and_docs(api: httpx.AsyncClient) -> None:

@@ -12,10 +12,11 @@ from typing import Any, TypeVar
 import kubernetes
 import urllib3
 from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import DynamicApiError, ResourceNotFoundError
 
-from activities.kube.errors import KubeError, NotFound, Transient, from_api_exception
+from kube.errors import Invalid, KubeError, NotFound, Transient, from_api_exception
 
 FIELD_MANAGER = "debug-sessions"
 RETRIES = 8
@@ -54,6 +55,8 @@ def translated() -> Iterator[None]:
         raise from_api_exception(exc) from exc
     except ResourceNotFoundError as exc:
         raise NotFound(404, "NotFound", f"the cluster does not serve this kind: {exc}") from exc
+    except ConfigException as exc:
+        raise Invalid(0, "KubeconfigError", f"unusable kubeconfig: {exc}") from exc
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise Transient(0, "Unavailable", f"cannot reach the cluster: {exc}") from exc
 
@@ -161,6 +164,13 @@ class ClusterClient:
         with translated():
             pods = self.core.list_pod_for_all_namespaces(label_selector=label_selector).items
         return [p for p in pods if not (p.metadata and p.metadata.deletion_timestamp)]
+
+    def version(self) -> str:
+        """The API server's version (`GET /version`): the cheapest proof it answers. No retry: a health
+        check wants the truth now."""
+        with translated():
+            info = kubernetes.client.VersionApi(self.api).get_code(_request_timeout=5)
+        return str(info.git_version)
 
     @retrying
     def list_labelled(self, api_version: str, kind: str, label_selector: str) -> list[dict[str, Any]]:

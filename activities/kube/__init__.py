@@ -1,1 +1,0 @@
-"""Our wrapper over the official `kubernetes` client: one place that knows its types and exceptions."""
