@@ -19,6 +19,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.pods import allowed_pod
+from activities.readiness import readiness
 from domain.resolution.namespaces import evaluate_label_checks
 from domain.resolution.resolved import ResolvedCluster, ResolvedSession
 from domain.session import (
@@ -55,6 +56,8 @@ class ActivitySettings:
     """How long deploy waits for the session's pods, and how often it looks."""
 
     pod_ready_timeout: timedelta = timedelta(seconds=60)
+    aux_ready_timeout: timedelta = timedelta(seconds=30)
+    """How long deploy waits for auxiliary resources to become Current (readiness never fails a session)."""
     poll_interval: timedelta = timedelta(milliseconds=250)
 
 
@@ -112,7 +115,61 @@ class SessionActivities:
             activity.heartbeat(obj.ref)
             result = self._apply(deployer, obj, result)
         pods = self._wait_for_pods(session, controller, plan)
-        return result.model_copy(update={"allowed_pods": pods})
+        statuses = self._aux_readiness(deployer, result.auxiliary_resource_statuses)
+        return result.model_copy(update={"allowed_pods": pods, "auxiliary_resource_statuses": statuses})
+
+    def _aux_readiness(
+        self, client: ClusterClient, statuses: tuple[AuxiliaryResourceStatus, ...]
+    ) -> tuple[AuxiliaryResourceStatus, ...]:
+        """Poll created auxiliary resources (and their additional documents) until each is Current or
+        Failed, or the timeout; record kstatus-style readiness on each entry."""
+        deadline = time.monotonic() + self.settings.aux_ready_timeout.total_seconds()
+        current = list(statuses)
+        while True:
+            pending = False
+            for i, entry in enumerate(current):
+                if not entry.created:
+                    continue
+                if entry.readiness_status not in ("Current", "Failed"):
+                    state, why = self._ready(
+                        client, entry.api_version, entry.kind, entry.resource_name, entry.namespace
+                    )
+                    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                    entry = entry.model_copy(
+                        update={
+                            "readiness_status": state,
+                            "ready": state == "Current",
+                            "ready_at": now if state == "Current" else "",
+                            "error": why if state == "Failed" else entry.error,
+                        }
+                    )
+                extra = []
+                for more in entry.additional_resources:
+                    if not more.error and more.readiness_status not in ("Current", "Failed"):
+                        state, why = self._ready(
+                            client, more.api_version, more.kind, more.resource_name, more.namespace
+                        )
+                        more = more.model_copy(
+                            update={
+                                "readiness_status": state,
+                                "ready": state == "Current",
+                                "error": why if state == "Failed" else more.error,
+                            }
+                        )
+                    extra.append(more)
+                    pending |= more.readiness_status == "InProgress"
+                current[i] = entry.model_copy(update={"additional_resources": extra})
+                pending |= entry.readiness_status == "InProgress"
+            activity.heartbeat("auxiliary readiness")
+            if not pending or time.monotonic() >= deadline:
+                return tuple(current)
+            time.sleep(self.settings.poll_interval.total_seconds())
+
+    def _ready(self, client: ClusterClient, api_version: str, kind: str, name: str, namespace: str) -> tuple[str, str]:
+        live = self._call(lambda: client.get(api_version, kind, name, namespace or None))
+        if live is None:
+            return "Failed", "the object is gone"
+        return readiness(live)
 
     def _deployer(self, session: ResolvedSession, controller: ClusterClient) -> ClusterClient:
         """§4.10: only serviceAccountRef takes effect; it must exist on the target cluster."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import kubernetes
@@ -167,6 +168,8 @@ def test_auxiliary_failure_policies(sim: KubeSim, acts: SessionActivities) -> No
     assert result.warnings[0].startswith("auxiliary resource cilium (CiliumNetworkPolicy/ns-aux/np-")
     statuses = {s.name: s for s in result.auxiliary_resource_statuses}
     assert statuses["config"].created
+    assert (statuses["config"].ready, statuses["config"].readiness_status) == (True, "Current")
+    assert statuses["config"].ready_at
     assert not statuses["cilium"].created
     assert statuses["cilium"].error.startswith("SSA apply failed for CiliumNetworkPolicy/np-")
     run(acts.cleanup, CleanupInput(session=session, deployed_resources=result.deployed_resources))
@@ -239,3 +242,25 @@ def test_cleanup_leaves_a_same_named_object_without_our_label(sim: KubeSim, acts
     run(acts.cleanup, CleanupInput(session=session, deployed_resources=()))
     assert [d.metadata.name for d in apps(sim).list_namespaced_deployment("ns-foreign").items] == [session.name]
     apps(sim).delete_namespaced_deployment(session.name, "ns-foreign")
+
+
+def test_aux_readiness_waits_with_a_timeout_and_never_fails_the_session(sim: KubeSim) -> None:
+    ensure_namespace(sim, "ns-ready")
+    base = snapshot("minimal-debug", sim, "ns-ready")
+    pvc = (
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data-{{ .Session.Name }}\n"
+        "spec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
+    )
+    aux = [AuxiliaryResource(name="data", category="storage", template_string=pvc)]
+    template = base.template.model_copy(update={"auxiliary_resources": aux})
+    session = base.model_copy(update={"template": template, "enabled_auxiliary_resources": ("data",)})
+    acts = SessionActivities(ActivitySettings(aux_ready_timeout=timedelta(milliseconds=300)))
+    try:
+        result: DeployResult = run(acts.deploy, DeployInput(session=session))
+        (status,) = result.auxiliary_resource_statuses
+        # kubesim has no volume provisioner: the claim never binds, so it stays InProgress past the timeout
+        assert (status.readiness_status, status.ready) == ("InProgress", False)
+        assert result.allowed_pods  # the session deployed regardless
+        run(acts.cleanup, CleanupInput(session=session, deployed_resources=result.deployed_resources))
+    finally:
+        acts.close()
