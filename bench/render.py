@@ -8,10 +8,8 @@ from __future__ import annotations
 import statistics
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -19,23 +17,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from templating.context import RenderInputs, build_context
 from templating.engine import Engine
+from tests.conftest import EXAMPLES
+from tests.templating.support import template_strings
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "spec" / "examples"
 GOAL_US = 100.0
 RUNS = 2000
-
-
-def template_strings(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """(path, text) of every templateString / podTemplateString in a YAML document."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("templateString", "podTemplateString") and isinstance(value, str):
-                yield f"{path}.{key}", value
-            else:
-                yield from template_strings(value, f"{path}.{key}")
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from template_strings(value, f"{path}[{i}]")
 
 
 def seeds() -> list[tuple[str, str]]:

@@ -6,9 +6,7 @@ by alice@example.com, target namespace "debug-ns"; no vars unless a test says ot
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +14,9 @@ import yaml
 
 from templating.context import RenderInputs, build_context
 from templating.engine import render
+from tests.conftest import EXAMPLES
+from tests.templating.support import template_strings
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "spec" / "examples"
 NOW = datetime(2024, 3, 5, 7, 8, 9, tzinfo=UTC)
 
 
@@ -37,19 +36,6 @@ def context(auxiliary: bool, variables: dict[str, str] | None = None) -> dict[st
             auxiliary=auxiliary,
         )
     )
-
-
-def template_strings(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """(path, text) of every templateString / podTemplateString in a YAML document."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("templateString", "podTemplateString") and isinstance(value, str):
-                yield f"{path}.{key}", value
-            else:
-                yield from template_strings(value, f"{path}.{key}")
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from template_strings(value, f"{path}[{i}]")
 
 
 def example(file_prefix: str) -> tuple[str, str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,8 +41,8 @@ from templating.goparse import (
     parse,
     to_source,
 )
+from tests.conftest import EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "spec" / "examples"
 FUNCS = ALL_FUNCTIONS
 
 
@@ -685,7 +684,7 @@ def _template_strings(doc: Any, path: str) -> Iterator[tuple[str, str, frozenset
     if isinstance(doc, dict):
         for key, value in doc.items():
             here = f"{path}.{key}"
-            if key in ("templateString", "podTemplateString", "podOverridesTemplate") and isinstance(value, str):
+            if key in TEMPLATE_KEYS and isinstance(value, str):
                 yield here, value, ALL_FUNCTIONS
             elif key == "template" and isinstance(value, dict) and ".auxiliaryResources" in path:
                 # The legacy object form is rendered string by string with Sprig only (spec §5.1).
