@@ -5,11 +5,11 @@ picker shows the last result."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from api.periodic import Periodic
 from domain.catalog.catalog import Catalog
 from kube.client import ClusterClient
 from kube.errors import KubeError
@@ -22,10 +22,9 @@ class ClusterHealth:
 
     def __init__(self, catalog: Callable[[], Catalog | None], interval: float = 30.0) -> None:
         self.catalog = catalog
-        self.interval = interval
         self.results: dict[str, tuple[bool, datetime, str]] = {}
         self._clients: dict[tuple[str, str | None], ClusterClient] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Periodic("cluster-health", self.check_all, interval, log, "cluster health check failed")
 
     def unready(self) -> frozenset[str]:
         """Clusters whose last check failed (never-checked clusters count as ready)."""
@@ -61,21 +60,10 @@ class ClusterHealth:
 
     def start(self) -> None:
         """Check in the background every `interval` seconds."""
-        self._task = asyncio.create_task(self._run(), name="cluster-health")
+        self._loop.start()
 
     async def stop(self) -> None:
         """Stop checking and close the clients."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._loop.stop()
         for client in self._clients.values():
             client.close()
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.check_all()
-            except Exception:  # a failing check must not end the checker
-                log.exception("cluster health check failed")
-            await asyncio.sleep(self.interval)

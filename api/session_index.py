@@ -8,14 +8,13 @@ also re-checked at decision time.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from temporalio.client import Client
 
+from api.periodic import Periodic
 from domain.access_review import IndexedSession
 from workflows import search_attributes as sa
 
@@ -28,11 +27,13 @@ class SessionIndex:
 
     def __init__(self, client: Client, interval: float = 1.0) -> None:
         self.client = client
-        self.interval = interval
         self.by_pod: dict[tuple[str, str], Sequence[IndexedSession]] = {}
         """(cluster, `namespace/name`) -> the Active sessions listing that pod: a decision reads one entry."""
         self.refreshed_at: datetime | None = None
-        self._task: asyncio.Task[None] | None = None
+        # A visibility hiccup must not end the refresher; decisions keep the last index.
+        self._loop = Periodic(
+            "session-index", self.refresh, interval, log, "session index refresh failed; keeping the previous index"
+        )
 
     async def refresh(self) -> int:
         """Rebuild from visibility; returns the number of Active sessions."""
@@ -77,19 +78,8 @@ class SessionIndex:
 
     def start(self) -> None:
         """Refresh in the background every `interval` seconds."""
-        self._task = asyncio.create_task(self._run(), name="session-index")
+        self._loop.start()
 
     async def stop(self) -> None:
         """Stop the background refresh."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.refresh()
-            except Exception:  # a visibility hiccup must not end the refresher; decisions keep the last index
-                log.exception("session index refresh failed; keeping the previous index")
-            await asyncio.sleep(self.interval)
+        await self._loop.stop()
