@@ -18,6 +18,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.kubectl_debug import KubectlDebugActivities, remove_unrecorded_debug_pods
 from activities.pods import allowed_pod
 from activities.readiness import readiness
 from domain.resolution.namespaces import evaluate_label_checks
@@ -73,6 +74,7 @@ class SessionActivities:
         self.settings = settings or ActivitySettings()
         self._clients: dict[tuple[str, str | None, str | None], ClusterClient] = {}
         self._lock = threading.Lock()
+        self.kubectl_debug = KubectlDebugActivities(self.client)
 
     def client(self, cluster: ResolvedCluster, impersonate: str | None = None) -> ClusterClient:
         """The cached client for a cluster (and impersonated identity)."""
@@ -91,7 +93,7 @@ class SessionActivities:
 
     def all(self) -> list[Any]:
         """The activity callables to register with a worker."""
-        return [self.deploy, self.refresh_pods, self.cleanup, self.notify]
+        return [self.deploy, self.refresh_pods, self.cleanup, self.notify, *self.kubectl_debug.all()]
 
     # --- deploy ----------------------------------------------------------------------------------
 
@@ -363,6 +365,8 @@ class SessionActivities:
                 remaining.append(res)
                 errors.append(f"{res.kind}/{res.namespace}/{res.name}: {exc}")
         errors += self._remove_unrecorded(session, client, input.deployed_resources)
+        if session.mode != "workload":
+            errors += remove_unrecorded_debug_pods(client, session.name)
         if remaining or errors:
             raise ApplicationError("cleanup incomplete: " + "; ".join(errors), type="CleanupIncomplete")
         return CleanupResult()

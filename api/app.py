@@ -15,7 +15,7 @@ from api.auth import load_tokens
 from api.cluster_health import ClusterHealth
 from api.deps import ApiState
 from api.oidc import OidcConfig, OidcVerifier
-from api.routes import authorize, health, sessions, templates
+from api.routes import authorize, health, kubectl_debug, sessions, templates
 from api.session_index import SessionIndex
 from api.settings import ApiSettings
 from domain.catalog.watch import CatalogWatcher
@@ -95,6 +95,7 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
         app.include_router(templates.pod_templates_router, prefix=prefix)
     for prefix in SESSION_PREFIXES:
         app.include_router(sessions.router, prefix=prefix)
+        app.include_router(kubectl_debug.router, prefix=prefix)
     for prefix in AUTHORIZE_PREFIXES:
         app.include_router(authorize.router, prefix=prefix)
     return app

@@ -22,6 +22,7 @@ CODES = {
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     409: "CONFLICT",
+    502: "BAD_GATEWAY",
 }
 
 

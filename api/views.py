@@ -15,7 +15,18 @@ def _time(t: datetime | None) -> str | None:
 
 
 def _dump(model: Any) -> Any:
-    return model.model_dump(mode="json", by_alias=True, exclude_none=True) if model is not None else None
+    """A status model as JSON, with every timestamp as RFC 3339 in whole seconds (like the rest of the view)."""
+    return _times(model.model_dump(by_alias=True, exclude_none=True)) if model is not None else None
+
+
+def _times(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _time(value)
+    if isinstance(value, dict):
+        return {k: _times(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_times(v) for v in value]
+    return value
 
 
 def debug_session(session: ResolvedSession, status: SessionStatus, **extra: Any) -> dict[str, Any]:

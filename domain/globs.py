@@ -20,6 +20,12 @@ def match_pattern(pattern: str, value: str) -> bool:
     """
     if pattern == "*":
         return True
+    return path_match(pattern, value)
+
+
+def path_match(pattern: str, value: str) -> bool:
+    """Go's `path.Match` alone, without the bare-`*` shortcut: `*` never crosses `/`, so `*` does not
+    match `gcr.io/x/img:1` (image allow-lists rely on that, §7.1)."""
     if not is_glob(pattern):
         return pattern == value
     rx = _compile(pattern)

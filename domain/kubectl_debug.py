@@ -45,6 +45,8 @@ class PodCopyConfig(Model):
 
     enabled: bool = False
     target_namespace: str = "debug-copies"
+    create_target_namespace: bool = False
+    """Ours: create `targetNamespace` when it does not exist (the reference refuses the copy)."""
     allowed_namespaces: NamespaceFilter | None = None
     denied_namespaces: NamespaceFilter | None = None
     labels: StringMap = Field(default_factory=dict)

@@ -108,6 +108,8 @@ class InjectedEphemeralContainer(Model):
     image: str
     injected_at: Time
     injected_by: str
+    stops_at: Time | None = None
+    """When its command's timeout ends it (the session's end as of the injection; DESIGN decision 10)."""
 
 
 class CopiedPod(Model):
@@ -119,6 +121,21 @@ class CopiedPod(Model):
     copy_namespace: str
     created_at: Time
     expires_at: Time | None = None
+    created_by: str = ""
+    deleted_at: Time | None = None
+    """Set when the copy was removed at its TTL (ours: the reference never enforces the TTL)."""
+
+
+class NodeDebugPod(Model):
+    """A privileged debug pod pinned to a node (ours: the reference only lists it in deployedResources)."""
+
+    pod_name: str
+    namespace: str
+    node_name: str
+    image: str
+    created_at: Time
+    created_by: str
+    stops_at: Time | None = None
 
 
 class KubectlDebugStatus(Model):
@@ -126,6 +143,7 @@ class KubectlDebugStatus(Model):
 
     ephemeral_containers_injected: list[InjectedEphemeralContainer] = Field(default_factory=list)
     copied_pods: list[CopiedPod] = Field(default_factory=list)
+    node_debug_pods: list[NodeDebugPod] = Field(default_factory=list)
 
 
 class ResolvedBinding(Model):

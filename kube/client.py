@@ -195,3 +195,29 @@ class ClusterClient:
             return None
         found: dict[str, Any] = obj.to_dict()
         return found
+
+    @retrying
+    def create(self, manifest: dict[str, Any]) -> dict[str, Any]:
+        """Plain create (not apply): a name clash is a 409 the caller decides about."""
+        meta = manifest.get("metadata", {})
+        with translated():
+            resource = self.dynamic.resources.get(api_version=manifest["apiVersion"], kind=manifest["kind"])
+            result = self.dynamic.create(
+                resource, body=manifest, namespace=meta.get("namespace") if resource.namespaced else None
+            )
+        created: dict[str, Any] = result.to_dict()
+        return created
+
+    @retrying
+    def add_ephemeral_container(self, namespace: str, pod: str, container: dict[str, Any]) -> dict[str, Any]:
+        """Add one ephemeral container through the pods/ephemeralcontainers subresource (strategic merge
+        on the container name, as `kubectl debug` does)."""
+        with translated():
+            result = self.core.patch_namespaced_pod_ephemeralcontainers(
+                pod,
+                namespace,
+                {"spec": {"ephemeralContainers": [container]}},
+                _content_type="application/strategic-merge-patch+json",
+            )
+        patched: dict[str, Any] = self.api.sanitize_for_serialization(result)
+        return patched

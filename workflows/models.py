@@ -11,13 +11,17 @@ from enum import StrEnum
 from typing import Literal
 
 from domain.base import Frozen
+from domain.debug_operations import EphemeralContainerRequest, NodeDebugPodRequest, PodCopyRequest
 from domain.policy import AllowedPodOperations
 from domain.resolution.resolved import ResolvedSession
 from domain.session import (
     AllowedPod,
     AuxiliaryResourceStatus,
+    CopiedPod,
     DeployedResource,
+    InjectedEphemeralContainer,
     KubectlDebugStatus,
+    NodeDebugPod,
     PodTemplateResourceStatus,
     TerminalSharingStatus,
 )
@@ -106,6 +110,8 @@ class SessionStatus(Frozen):
     notify_only_expired_for: datetime | None = None
     deploy_attempted: bool = False
     """A deploy started: cleanup must look even if no result came back (names are deterministic)."""
+    debug_pods_attempted: bool = False
+    """A pod copy or node debug pod was asked for: cleanup looks for labelled ones even if none was recorded."""
     cleaned_up: bool = False
 
 
@@ -166,6 +172,21 @@ class InviteInput(Frozen):
     users: tuple[str, ...]
 
 
+class InjectEphemeralInput(Frozen):
+    actor: Actor
+    request: EphemeralContainerRequest
+
+
+class PodCopyInput(Frozen):
+    actor: Actor
+    request: PodCopyRequest
+
+
+class NodeDebugPodInput(Frozen):
+    actor: Actor
+    request: NodeDebugPodRequest
+
+
 class RenewResult(Frozen):
     new_expires_at: datetime
     renewal_count: int
@@ -221,6 +242,68 @@ class CleanupInput(Frozen):
 class CleanupResult(Frozen):
     remaining: tuple[DeployedResource, ...] = ()
     """Objects that could not be removed (the activity raises to retry while any remain)."""
+
+
+# --- kubectl-debug operations (activities/kubectl_debug.py) ------------------------------------------
+
+INJECT_EPHEMERAL_ACTIVITY = "inject_ephemeral_container"
+CREATE_POD_COPY_ACTIVITY = "create_pod_copy"
+CREATE_NODE_DEBUG_POD_ACTIVITY = "create_node_debug_pod"
+DELETE_DEBUG_PODS_ACTIVITY = "delete_debug_pods"
+
+POD_COPY_SOURCE = "pod-copy"
+NODE_DEBUG_SOURCE = "node-debug"
+"""`deployedResources[].source` of the pods kubectl-debug operations create (cleanup removes them)."""
+
+
+class InjectEphemeralActivityInput(Frozen):
+    session: ResolvedSession
+    request: EphemeralContainerRequest
+    injected_by: str
+    injected_at: datetime
+    stops_at: datetime
+    """The command runs under `timeout` until then (the session's end, DESIGN decision 10)."""
+
+
+class InjectEphemeralResult(Frozen):
+    entry: InjectedEphemeralContainer
+    pod: AllowedPod
+
+
+class PodCopyActivityInput(Frozen):
+    session: ResolvedSession
+    request: PodCopyRequest
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    """The copy's TTL; the workflow deletes it then, even while the session is still active."""
+    stops_at: datetime
+    """The sooner of the TTL and the session's end: the pod's activeDeadlineSeconds."""
+
+
+class PodCopyResult(Frozen):
+    copied: CopiedPod
+    resource: DeployedResource
+    pod: AllowedPod
+
+
+class NodeDebugPodActivityInput(Frozen):
+    session: ResolvedSession
+    request: NodeDebugPodRequest
+    created_by: str
+    created_at: datetime
+    stops_at: datetime
+
+
+class NodeDebugPodResult(Frozen):
+    entry: NodeDebugPod
+    resource: DeployedResource
+    pod: AllowedPod
+
+
+class DeleteDebugPodsInput(Frozen):
+    session: ResolvedSession
+    pods: tuple[DeployedResource, ...]
 
 
 class NotifyInput(Frozen):

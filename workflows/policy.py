@@ -45,6 +45,15 @@ def is_live(session: ResolvedSession, status: SessionStatus, now: datetime) -> b
     return session.template.expiration_behavior == "notify-only" and cap is not None and now < cap
 
 
+def live_until(session: ResolvedSession, status: SessionStatus) -> datetime | None:
+    """When the session stops being usable: expiresAt, or the hard cap for notify-only sessions."""
+    if status.expires_at is None:
+        return None
+    if session.template.expiration_behavior == "notify-only":
+        return hard_cap(session, status) or status.expires_at
+    return status.expires_at
+
+
 def _reason_problem(reason: str, session: ResolvedSession, rejecting: bool) -> ActionDenied | None:
     cfg = session.approval_reason
     if cfg is None:
@@ -186,4 +195,25 @@ def check_invite(
         return ActionDenied(400, f"session is already in terminal state '{status.state}'")
     if not users or any(not u.strip() for u in users):
         return ActionDenied(400, "users must name at least one user, and no empty names")
+    return None
+
+
+def check_debug_operation(
+    session: ResolvedSession, status: SessionStatus, actor: Actor, now: datetime
+) -> ActionDenied | None:
+    """The preamble of every kubectl-debug operation (§1.11, DESIGN 5): active and live, by the requester
+    or an active owner/participant (exact username; viewers and departed users are refused), in a
+    template whose mode allows kubectl-debug."""
+    if status.state is not SessionState.ACTIVE:
+        return ActionDenied(400, f"session is not active, current state: {status.state}")
+    if not is_live(session, status, now):
+        return ActionDenied(400, "cannot run kubectl-debug operation on expired session")
+    operator = actor.username == session.requester.username or any(
+        p.left_at is None and p.role in ("owner", "participant") and p.user == actor.username
+        for p in status.participants
+    )
+    if not operator:
+        return ActionDenied(403, "user is not allowed to modify debug resources for this session")
+    if session.mode not in ("kubectl-debug", "hybrid"):
+        return ActionDenied(400, "session template does not support kubectl-debug mode")
     return None

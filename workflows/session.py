@@ -19,13 +19,19 @@ from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from domain import debug_operations as ops
     from domain.durations import format_duration, parse_duration
     from domain.resolution.resolved import ResolvedSession
+    from domain.session import AllowedPod, KubectlDebugStatus
     from workflows import policy
     from workflows import search_attributes as sa
     from workflows.models import (
         CLEANUP_ACTIVITY,
+        CREATE_NODE_DEBUG_POD_ACTIVITY,
+        CREATE_POD_COPY_ACTIVITY,
+        DELETE_DEBUG_PODS_ACTIVITY,
         DEPLOY_ACTIVITY,
+        INJECT_EPHEMERAL_ACTIVITY,
         NOTIFY_ACTIVITY,
         REFRESH_PODS_ACTIVITY,
         TERMINAL_STATES,
@@ -34,13 +40,23 @@ with workflow.unsafe.imports_passed_through():
         ApproveInput,
         CleanupInput,
         CleanupResult,
+        DeleteDebugPodsInput,
         DeployInput,
         DeployResult,
+        InjectEphemeralActivityInput,
+        InjectEphemeralInput,
+        InjectEphemeralResult,
         InviteInput,
         JoinInput,
         LeaveInput,
+        NodeDebugPodActivityInput,
+        NodeDebugPodInput,
+        NodeDebugPodResult,
         NotifyInput,
         ParticipantRecord,
+        PodCopyActivityInput,
+        PodCopyInput,
+        PodCopyResult,
         RefreshPodsInput,
         RefreshPodsResult,
         RejectInput,
@@ -57,6 +73,8 @@ with workflow.unsafe.imports_passed_through():
 _NOTIFY_RETRY = RetryPolicy(maximum_attempts=3)
 _CLEANUP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 _REFRESH_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=1))
+_DEBUG_OP_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(milliseconds=500))
+"""kubectl-debug operations answer a waiting HTTP request: a few quick retries, then a clear 502."""
 
 
 def access_entries(s: SessionStatus) -> list[str]:
@@ -167,9 +185,13 @@ class DebugSessionWorkflow:
         except asyncio.CancelledError:
             if not self._terminal():
                 self._transition(SessionState.TERMINATED, "Session cancelled", "cancelled")
+            await workflow.wait_condition(workflow.all_handlers_finished)
             await self._cleanup()
             await self._drain_notifications()
             raise
+        # A kubectl-debug operation still running may create a pod: let it finish and record it, so
+        # that cleanup removes it too (no new operation is admitted once the state is terminal).
+        await workflow.wait_condition(workflow.all_handlers_finished)
         await self._cleanup()
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._drain_notifications()
@@ -277,6 +299,8 @@ class DebugSessionWorkflow:
             if now >= next_refresh:
                 await self._refresh_pods()
                 next_refresh = workflow.now() + self._settings.pod_refresh_interval
+            if self._copies_due(workflow.now()):
+                await self._expire_copies()
             if self._should_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 await self._drain_notifications()
@@ -289,6 +313,7 @@ class DebugSessionWorkflow:
             wakes = [next_refresh, s.expires_at if now < s.expires_at else cap]
             if s.grace_warned_for != s.expires_at and now < s.expires_at - grace:
                 wakes.append(s.expires_at - grace)
+            wakes += [c.expires_at for c in self._live_copies() if c.expires_at is not None]
             wake = min(w for w in wakes if w > now) if any(w > now for w in wakes) else now
             self._wake = False
             with contextlib.suppress(TimeoutError):
@@ -300,10 +325,11 @@ class DebugSessionWorkflow:
     async def _refresh_pods(self) -> None:
         if self._session.mode == "kubectl-debug" and not self._status.allowed_pods:
             return
+        known = self._status.allowed_pods
         try:
             result: RefreshPodsResult = await workflow.execute_activity(
                 REFRESH_PODS_ACTIVITY,
-                RefreshPodsInput(session=self._session, known=self._status.allowed_pods),
+                RefreshPodsInput(session=self._session, known=known),
                 result_type=RefreshPodsResult,
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=_REFRESH_RETRY,
@@ -311,8 +337,13 @@ class DebugSessionWorkflow:
         except ActivityError:
             workflow.logger.warning("pod refresh failed; keeping the last known pods")
             return
-        if result.allowed_pods != self._status.allowed_pods and self._status.state is SessionState.ACTIVE:
-            self._update(allowed_pods=result.allowed_pods)
+        # Pods a kubectl-debug operation added while the refresh ran are not in its answer: keep them.
+        before = {(p.namespace, p.name) for p in known}
+        seen = {(p.namespace, p.name) for p in result.allowed_pods}
+        added = tuple(p for p in self._status.allowed_pods if (p.namespace, p.name) not in before | seen)
+        pods = (*result.allowed_pods, *added)
+        if pods != self._status.allowed_pods and self._status.state is SessionState.ACTIVE:
+            self._update(allowed_pods=pods)
             self._search_attributes()
 
     async def _cleanup(self) -> None:
@@ -321,6 +352,7 @@ class DebugSessionWorkflow:
             return
         if (
             s.deploy_attempted
+            or s.debug_pods_attempted
             or s.deployed_resources
             or s.auxiliary_resource_statuses
             or s.pod_template_resource_statuses
@@ -437,6 +469,202 @@ class DebugSessionWorkflow:
     @invite.validator
     def _validate_invite(self, input: InviteInput) -> None:
         _deny(policy.check_invite(self._status, self._session, input.actor, input.users))
+
+    # --- kubectl-debug operations (mode kubectl-debug or hybrid; §1.11, §7) -----------------------
+
+    @workflow.update
+    async def inject_ephemeral_container(self, input: InjectEphemeralInput) -> InjectEphemeralResult:
+        """Add an ephemeral container to a running pod; the pod joins allowedPods for the session."""
+        now = workflow.now()
+        result: InjectEphemeralResult = await self._debug_activity(
+            INJECT_EPHEMERAL_ACTIVITY,
+            InjectEphemeralActivityInput(
+                session=self._session,
+                request=input.request,
+                injected_by=input.actor.username,
+                injected_at=now,
+                stops_at=self._live_until(),
+            ),
+            InjectEphemeralResult,
+            "failed to inject ephemeral container",
+        )
+        debug = self._debug_status()
+        e = result.entry
+        entries = [
+            x
+            for x in debug.ephemeral_containers_injected
+            if (x.namespace, x.pod_name, x.container_name) != (e.namespace, e.pod_name, e.container_name)
+        ]
+        self._record_debug(
+            debug.model_copy(update={"ephemeral_containers_injected": [*entries, e]}),
+            result.pod,
+            "ephemeral-container-injected",
+            f"{e.injected_by} injected {e.container_name} ({e.image}) into {e.namespace}/{e.pod_name}",
+        )
+        return result
+
+    @inject_ephemeral_container.validator
+    def _validate_inject(self, input: InjectEphemeralInput) -> None:
+        self._validate_debug(input.actor, ops.ephemeral_config(self._session.template.kubectl_debug))
+
+    @workflow.update
+    async def create_pod_copy(self, input: PodCopyInput) -> PodCopyResult:
+        """Create a debug copy of a pod; it is deleted at its TTL or at the session's end, whichever is first."""
+        cfg = ops.pod_copy_config(self._session.template.kubectl_debug)
+        assert not isinstance(cfg, ops.Refusal)  # the validator refused otherwise
+        now = workflow.now()
+        expires_at = now + parse_duration(cfg.ttl)
+        self._update(debug_pods_attempted=True)
+        result: PodCopyResult = await self._debug_activity(
+            CREATE_POD_COPY_ACTIVITY,
+            PodCopyActivityInput(
+                session=self._session,
+                request=input.request,
+                created_by=input.actor.username,
+                created_at=now,
+                expires_at=expires_at,
+                stops_at=min(expires_at, self._live_until()),
+            ),
+            PodCopyResult,
+            "failed to create pod copy",
+        )
+        debug = self._debug_status()
+        c = result.copied
+        self._record_debug(
+            debug.model_copy(update={"copied_pods": [*debug.copied_pods, c]}),
+            result.pod,
+            "pod-copied",
+            f"{c.created_by} copied {c.original_namespace}/{c.original_pod} to {c.copy_namespace}/{c.copy_name}",
+            result.resource,
+        )
+        return result
+
+    @create_pod_copy.validator
+    def _validate_pod_copy(self, input: PodCopyInput) -> None:
+        self._validate_debug(input.actor, ops.pod_copy_config(self._session.template.kubectl_debug))
+
+    @workflow.update
+    async def create_node_debug_pod(self, input: NodeDebugPodInput) -> NodeDebugPodResult:
+        """Create a privileged debug pod pinned to a node; it is deleted at the session's end."""
+        now = workflow.now()
+        self._update(debug_pods_attempted=True)
+        result: NodeDebugPodResult = await self._debug_activity(
+            CREATE_NODE_DEBUG_POD_ACTIVITY,
+            NodeDebugPodActivityInput(
+                session=self._session,
+                request=input.request,
+                created_by=input.actor.username,
+                created_at=now,
+                stops_at=self._live_until(),
+            ),
+            NodeDebugPodResult,
+            "failed to create node debug pod",
+        )
+        debug = self._debug_status()
+        n = result.entry
+        pods = [p for p in debug.node_debug_pods if (p.namespace, p.pod_name) != (n.namespace, n.pod_name)]
+        self._record_debug(
+            debug.model_copy(update={"node_debug_pods": [*pods, n]}),
+            result.pod,
+            "node-debug-pod-created",
+            f"{n.created_by} created {n.namespace}/{n.pod_name} on node {n.node_name}",
+            result.resource,
+        )
+        return result
+
+    @create_node_debug_pod.validator
+    def _validate_node_debug(self, input: NodeDebugPodInput) -> None:
+        self._validate_debug(input.actor, ops.node_debug_config(self._session.template.kubectl_debug))
+
+    def _validate_debug(self, actor: Any, config: Any) -> None:
+        _deny(policy.check_debug_operation(self._session, self._status, actor, workflow.now()))
+        if isinstance(config, ops.Refusal):
+            _deny(policy.ActionDenied(config.status, config.message))
+
+    def _live_until(self) -> datetime:
+        until = policy.live_until(self._session, self._status)
+        assert until is not None  # validated: the session is Active
+        return until
+
+    def _debug_status(self) -> KubectlDebugStatus:
+        return self._status.kubectl_debug_status or KubectlDebugStatus()
+
+    async def _debug_activity(self, name: str, arg: Any, result_type: type[Any], failure: str) -> Any:
+        """Run an operation's activity; its refusals keep their HTTP status, anything else is a 502."""
+        try:
+            return await workflow.execute_activity(
+                name,
+                arg,
+                result_type=result_type,
+                start_to_close_timeout=timedelta(seconds=30),
+                schedule_to_close_timeout=timedelta(seconds=60),
+                retry_policy=_DEBUG_OP_RETRY,
+            )
+        except ActivityError as exc:
+            cause = exc.cause
+            if isinstance(cause, ApplicationError) and (cause.type or "").startswith("HTTP_"):
+                raise ApplicationError(cause.message, type=cause.type, non_retryable=True) from None
+            detail = cause.message if isinstance(cause, ApplicationError) else str(cause or exc)
+            raise ApplicationError(f"{failure}: {detail}", type="HTTP_502", non_retryable=True) from None
+
+    def _record_debug(
+        self, debug: KubectlDebugStatus, pod: AllowedPod, kind: str, message: str, resource: Any = None
+    ) -> None:
+        """Record an operation's outcome: status, the pod made exec-able, the object cleanup must remove."""
+        pods = tuple(p for p in self._status.allowed_pods if (p.namespace, p.name) != (pod.namespace, pod.name))
+        changes: dict[str, Any] = {"kubectl_debug_status": debug, "allowed_pods": (*pods, pod)}
+        if resource is not None:
+            kept = tuple(
+                r
+                for r in self._status.deployed_resources
+                if (r.kind, r.namespace, r.name) != (resource.kind, resource.namespace, resource.name)
+            )
+            changes["deployed_resources"] = (*kept, resource)
+        if self._terminal():
+            changes["allowed_pods"] = ()  # ended meanwhile: cleanup removes what was created, nobody execs
+        self._update(**changes)
+        self._search_attributes()
+        self._notify(self._record(kind, message))
+
+    def _live_copies(self) -> list[Any]:
+        debug = self._status.kubectl_debug_status
+        return [c for c in (debug.copied_pods if debug else []) if c.deleted_at is None]
+
+    def _copies_due(self, now: datetime) -> bool:
+        return any(c.expires_at is not None and c.expires_at <= now for c in self._live_copies())
+
+    async def _expire_copies(self) -> None:
+        """Delete pod copies whose TTL has passed (ours: the reference records the TTL but never enforces it)."""
+        now = workflow.now()
+        due = {
+            (c.copy_namespace, c.copy_name)
+            for c in self._live_copies()
+            if c.expires_at is not None and c.expires_at <= now
+        }
+        pods = tuple(r for r in self._status.deployed_resources if r.kind == "Pod" and (r.namespace, r.name) in due)
+        try:
+            await workflow.execute_activity(
+                DELETE_DEBUG_PODS_ACTIVITY,
+                DeleteDebugPodsInput(session=self._session, pods=pods),
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=_REFRESH_RETRY,
+            )
+        except ActivityError:
+            workflow.logger.warning("pod copies past their TTL could not be deleted yet; retrying later")
+            return
+        debug = self._debug_status()
+        copies = [
+            c.model_copy(update={"deleted_at": now}) if (c.copy_namespace, c.copy_name) in due else c
+            for c in debug.copied_pods
+        ]
+        self._update(
+            kubectl_debug_status=debug.model_copy(update={"copied_pods": copies}),
+            deployed_resources=tuple(r for r in self._status.deployed_resources if r not in pods),
+            allowed_pods=tuple(p for p in self._status.allowed_pods if (p.namespace, p.name) not in due),
+        )
+        self._search_attributes()
+        for ns, name in sorted(due):
+            self._record("pod-copy-expired", f"pod copy {ns}/{name} deleted: its TTL passed")
 
     # --- the same actions as signals (operator access through Temporal) --------------------------
 

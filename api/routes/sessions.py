@@ -128,8 +128,12 @@ def _view(session: ResolvedSession, status: SessionStatus, who: Identity, **extr
     return debug_session(session, status, canApprove=decide, canReject=decide, **extra)
 
 
-async def _update(handle: WorkflowHandle[Any, Any], update: Any, arg: Any) -> Any:
-    """Run a workflow update; refusals come back as the status and message the workflow chose."""
+async def _update(
+    handle: WorkflowHandle[Any, Any], update: Any, arg: Any, closed: str = "session is already in terminal state '{}'"
+) -> Any:
+    """Run a workflow update; refusals come back as the status and message the workflow chose.
+
+    `closed` is the 400 message for a session whose workflow has ended (`{}` = its state)."""
     try:
         return await handle.execute_update(update, arg)
     except WorkflowUpdateFailedError as exc:
@@ -143,7 +147,7 @@ async def _update(handle: WorkflowHandle[Any, Any], update: Any, arg: Any) -> An
             status: SessionStatus = await handle.query(DebugSessionWorkflow.status)
         except RPCError:
             raise ApiError(404, "debug session not found") from exc
-        raise ApiError(400, f"session is already in terminal state '{status.state}'") from exc
+        raise ApiError(400, closed.format(status.state)) from exc
 
 
 def _quote(value: str) -> str:

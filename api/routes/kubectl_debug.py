@@ -1,0 +1,118 @@
+"""kubectl-debug operations of a session (mode kubectl-debug or hybrid): inject an ephemeral container,
+copy a pod, create a node debug pod (reference §1.11 and §7, DESIGN decision 10).
+
+Each is a Workflow Update, so it is recorded in the session's history and what it creates is cleaned up
+with the session. Check order: strict body → required fields → session exists → (in the workflow) state,
+expiry, caller, mode, operation enabled → (on the cluster) namespace, image and security policy, the pod
+or node → the operation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.deps import Caller, State, actor_for
+from api.errors import ApiError
+from api.routes.sessions import _handle, _update
+from domain.debug_operations import (
+    DebugRequest,
+    EphemeralContainerRequest,
+    NodeDebugPodRequest,
+    PodCopyRequest,
+    missing_field,
+)
+from workflows.models import (
+    InjectEphemeralInput,
+    InjectEphemeralResult,
+    NodeDebugPodInput,
+    NodeDebugPodResult,
+    PodCopyInput,
+    PodCopyResult,
+)
+from workflows.session import DebugSessionWorkflow
+
+router = APIRouter(tags=["kubectl-debug"])
+NOT_ACTIVE = "session is not active, current state: {}"
+
+
+def _time(t: datetime | None) -> str | None:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ") if t is not None else None
+
+
+def _check(body: DebugRequest) -> None:
+    refusal = missing_field(body)
+    if refusal is not None:
+        raise ApiError(refusal.status, refusal.message)
+
+
+@router.post("/{name}/injectEphemeralContainer")
+async def inject_ephemeral_container(
+    name: str, body: EphemeralContainerRequest, who: Caller, state: State
+) -> dict[str, Any]:
+    """Add an ephemeral container to a running pod; owner and participants may then exec into the pod.
+
+    The command runs as `timeout <seconds> <command>` (default command `sh`) with the session's
+    remaining time, so it stops when the session ends."""
+    _check(body)
+    result: InjectEphemeralResult = await _update(
+        _handle(state, name),
+        DebugSessionWorkflow.inject_ephemeral_container,
+        InjectEphemeralInput(actor=actor_for(who, state), request=body),
+        closed=NOT_ACTIVE,
+    )
+    e = result.entry
+    return {
+        "success": True,
+        "message": f"Ephemeral container '{e.container_name}' injected into pod '{e.pod_name}'",
+        "containerName": e.container_name,
+        "container": e.container_name,
+        "pod": e.pod_name,
+        "namespace": e.namespace,
+        "stopsAt": _time(e.stops_at),
+    }
+
+
+@router.post("/{name}/createPodCopy")
+async def create_pod_copy(name: str, body: PodCopyRequest, who: Caller, state: State) -> dict[str, Any]:
+    """Create a debug copy of a pod (optionally with a `debugger` container); it is deleted when its TTL
+    passes or the session ends, whichever is first."""
+    _check(body)
+    result: PodCopyResult = await _update(
+        _handle(state, name),
+        DebugSessionWorkflow.create_pod_copy,
+        PodCopyInput(actor=actor_for(who, state), request=body),
+        closed=NOT_ACTIVE,
+    )
+    c = result.copied
+    return {
+        "message": "pod copy created successfully",
+        "copyName": c.copy_name,
+        "copyNamespace": c.copy_namespace,
+        "originalPod": c.original_pod,
+        "originalNamespace": c.original_namespace,
+        "expiresAt": _time(c.expires_at),
+    }
+
+
+@router.post("/{name}/createNodeDebugPod")
+async def create_node_debug_pod(name: str, body: NodeDebugPodRequest, who: Caller, state: State) -> dict[str, Any]:
+    """Create a privileged pod pinned to a node (host `/` at `/host`); deleted when the session ends."""
+    _check(body)
+    result: NodeDebugPodResult = await _update(
+        _handle(state, name),
+        DebugSessionWorkflow.create_node_debug_pod,
+        NodeDebugPodInput(actor=actor_for(who, state), request=body),
+        closed=NOT_ACTIVE,
+    )
+    n = result.entry
+    return {
+        "message": "node debug pod created successfully",
+        "podName": n.pod_name,
+        "namespace": n.namespace,
+        "node": n.node_name,
+        "image": n.image,
+        "stopsAt": _time(n.stops_at),
+    }
