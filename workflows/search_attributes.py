@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
+from domain.globs import is_glob
+from domain.identity import Identity, identity_match
+from domain.resolution.approval import ApprovalPolicy, is_approver
 from domain.resolution.resolved import ResolvedSession
 
 STATE = SearchAttributeKey.for_keyword("DebugSessionState")
@@ -18,8 +23,10 @@ BINDING = SearchAttributeKey.for_keyword("DebugSessionBinding")
 """`namespace/name` of the binding the session was created through (empty when none): session limits."""
 # The dev server's visibility store allows only 3 keyword-list attributes, hence the prefixed entries.
 READERS = SearchAttributeKey.for_keyword_list("DebugSessionReaders")
-"""Who may read the session: lower-cased usernames/e-mails (requester, invitees, approver users) and
-`group:<name>` for approver groups."""
+"""Who may read the session: lower-cased usernames/e-mails of the requester and the invitees (unprefixed),
+`requester:<lower-cased username or e-mail>`, `approver:<user>` for approver users (lower-cased; a glob is
+kept as written, globs being case-sensitive), `group:<name>` for approver groups, and the marker
+`approver-glob` when an approver user or group is a glob (no visibility query can match a glob)."""
 ACCESS = SearchAttributeKey.for_keyword_list("DebugSessionAccess")
 """What the authorization webhook decides from, kept current by the workflow: `pod:<namespace>/<name>`,
 `op:<exec|attach|log|portforward>`, and `operator:<owner|participant>:<username>` for active participants."""
@@ -41,13 +48,79 @@ ALL: tuple[SearchAttributeKey[Any], ...] = (
 """Every key, for registration with the operator service."""
 
 
+REQUESTER_PREFIX = "requester:"
+APPROVER_PREFIX = "approver:"
+GROUP_PREFIX = "group:"
+APPROVER_GLOB = "approver-glob"
+
+
+def _approver_user(user: str) -> str:
+    entry = user.strip()
+    return APPROVER_PREFIX + (entry if is_glob(entry) else entry.lower())
+
+
 def readers(session: ResolvedSession, invited: tuple[str, ...]) -> list[str]:
-    """READERS entries: requester, invitees and approver users (lower-cased), and `group:` approver groups."""
+    """READERS entries (see `READERS`) for a session and its current invitees."""
     who = session.requester
-    users = {
-        v.strip().lower() for v in (who.username, who.email, *invited, *session.approval.approver_users) if v.strip()
-    }
-    return sorted(users | {f"group:{g}" for g in session.approval.approver_groups})
+    ids = {v.strip().lower() for v in (who.username, who.email) if v.strip()}
+    users, groups = session.approval.approver_users, session.approval.approver_groups
+    entries = ids | {i.strip().lower() for i in invited if i.strip()} | {REQUESTER_PREFIX + i for i in ids}
+    entries |= {_approver_user(u) for u in users if u.strip()} | {GROUP_PREFIX + g for g in groups}
+    if any(is_glob(p) for p in (*users, *groups)):
+        entries.add(APPROVER_GLOB)
+    return sorted(entries)
+
+
+def reader_terms(who: Identity) -> list[str]:
+    """The READERS values a visibility query looks for to find the sessions `who` may read (a superset:
+    sessions with glob approvers come along through the marker; `row_access` decides)."""
+    ids = {v.strip().lower() for v in (who.username, who.email) if v.strip()}
+    terms = ids | {APPROVER_PREFIX + i for i in ids} | {GROUP_PREFIX + g for g in who.groups} | {APPROVER_GLOB}
+    return sorted(terms)
+
+
+@dataclass(frozen=True)
+class RowAccess:
+    """What a caller may do with a listed session, decided from its search attributes alone."""
+
+    readable: bool
+    can_decide: bool
+    """§9.3 canApprove/canReject."""
+
+
+def row_access(
+    entries: Iterable[str], requester: str, participants: Iterable[str], state: str, who: Identity, admin: bool
+) -> RowAccess:
+    """§9.1 read and §9.3 decide rules over READERS, the requester and the active participants.
+
+    The same rules as a detail read: requester (username or e-mail), active participant, invitee, approver
+    user (plain names case-insensitive, globs case-sensitive, against username then e-mail) or approver group
+    (globs), or an admin. Deciders are not indexed: whoever decided through the API is an approver.
+    """
+    names: list[str] = []
+    requester_ids = [requester]
+    approver_users: list[str] = []
+    approver_groups: list[str] = []
+    for entry in entries:
+        if entry.startswith(REQUESTER_PREFIX):
+            requester_ids.append(entry.removeprefix(REQUESTER_PREFIX))
+        elif entry.startswith(APPROVER_PREFIX):
+            approver_users.append(entry.removeprefix(APPROVER_PREFIX))
+        elif entry.startswith(GROUP_PREFIX):
+            approver_groups.append(entry.removeprefix(GROUP_PREFIX))
+        elif entry != APPROVER_GLOB:
+            names.append(entry)
+    is_requester = any(identity_match(r, who) for r in requester_ids)
+    policy = ApprovalPolicy(required=True, approver_users=tuple(approver_users), approver_groups=tuple(approver_groups))
+    approver = is_approver(policy, who)
+    readable = (
+        admin
+        or is_requester
+        or approver
+        or any(identity_match(p, who) for p in participants)
+        or any(identity_match(n, who) for n in names)
+    )
+    return RowAccess(readable=readable, can_decide=state == "PendingApproval" and not is_requester and approver)
 
 
 def initial(session: ResolvedSession) -> TypedSearchAttributes:

@@ -246,21 +246,17 @@ async def list_sessions(
         clauses.append(f"{sa.REQUESTER.name} = {_quote(who.username)}")
     admin = bool(state.settings.admin_group_set & set(who.groups))
     if not admin:
-        names = {v.lower() for v in (who.username, who.email) if v}
-        readers = [f"{sa.REQUESTER.name} = {_quote(who.username)}", f"{sa.PARTICIPANTS.name} = {_quote(who.username)}"]
-        names |= {f"group:{g}" for g in who.groups if _SAFE.match(g)}  # approver groups are indexed as group:<g>
-        readers.append(f"{sa.READERS.name} IN ({', '.join(_quote(n) for n in sorted(names))})")
-        clauses.append("(" + " OR ".join(readers) + ")")
+        clauses.append(_readers_clause(who))
     sessions = []
     async for wf in state.client.list_workflows(" AND ".join(clauses)):
         attrs = wf.typed_search_attributes
-        expires = attrs.get(sa.EXPIRES_AT)
-        session_state = attrs.get(sa.STATE) or ""
-        approver_groups = {r.removeprefix("group:") for r in attrs.get(sa.READERS) or [] if r.startswith("group:")}
         requester = attrs.get(sa.REQUESTER) or ""
-        decide = (
-            session_state == "PendingApproval" and requester != who.username and bool(approver_groups & set(who.groups))
-        )
+        participants = attrs.get(sa.PARTICIPANTS) or []
+        session_state = attrs.get(sa.STATE) or ""
+        access = sa.row_access(attrs.get(sa.READERS) or [], requester, participants, session_state, who, admin)
+        if not access.readable:
+            continue  # found through the approver-glob marker, or by a name match that is not the caller's
+        expires = attrs.get(sa.EXPIRES_AT)
         sessions.append(
             {
                 "name": wf.id,
@@ -269,13 +265,21 @@ async def list_sessions(
                 "requestedBy": requester,
                 "state": session_state,
                 "expiresAt": expires.strftime("%Y-%m-%dT%H:%M:%SZ") if expires else None,
-                "participants": len(attrs.get(sa.PARTICIPANTS) or []),
-                "isParticipant": who.username in (attrs.get(sa.PARTICIPANTS) or []),
-                "canApprove": decide,
-                "canReject": decide,
+                "participants": len(participants),
+                "isParticipant": any(identity_match(p, who) for p in participants),
+                "canApprove": access.can_decide,
+                "canReject": access.can_decide,
             }
         )
     return {"sessions": sessions, "total": len(sessions)}
+
+
+def _readers_clause(who: Identity) -> str:
+    """Sessions that may be readable by `who`: requester, active participant, or a READERS term (a superset)."""
+    clauses = [f"{sa.REQUESTER.name} = {_quote(who.username)}", f"{sa.PARTICIPANTS.name} = {_quote(who.username)}"]
+    terms = [_quote(t) for t in sa.reader_terms(who) if _SAFE.match(t)]
+    clauses.append(f"{sa.READERS.name} IN ({', '.join(terms)})")
+    return "(" + " OR ".join(clauses) + ")"
 
 
 @router.get("/{name}")
