@@ -229,6 +229,7 @@ async def test_templates_for_the_caller(api: httpx.AsyncClient) -> None:
     assert names == [
         "dynamic-debug",
         "ephemeral-debug",
+        "hybrid-debug",
         "minimal-debug",
         "network-debug",
     ]  # the dev binding selects all
