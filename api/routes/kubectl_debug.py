@@ -14,9 +14,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import Caller, State, actor_for
+from api.deps import ApiState, Caller, State, actor_for
 from api.errors import ApiError
-from api.routes.sessions import _handle, _update
+from api.routes.sessions import Check, _handle, _update
 from domain.debug_operations import (
     DebugRequest,
     EphemeralContainerRequest,
@@ -24,6 +24,8 @@ from domain.debug_operations import (
     PodCopyRequest,
     missing_field,
 )
+from domain.identity import Identity
+from workflows import policy
 from workflows.models import (
     InjectEphemeralInput,
     InjectEphemeralResult,
@@ -35,11 +37,16 @@ from workflows.models import (
 from workflows.session import DebugSessionWorkflow
 
 router = APIRouter(tags=["kubectl-debug"])
-NOT_ACTIVE = "session is not active, current state: {}"
 
 
 def _time(t: datetime | None) -> str | None:
     return t.strftime("%Y-%m-%dT%H:%M:%SZ") if t is not None else None
+
+
+def _preamble(who: Identity, state: ApiState) -> Check:
+    """§1.11's rule, for a session whose workflow has closed ("session is not active, current state: X")."""
+    actor = actor_for(who, state)
+    return lambda s, st, now: policy.check_debug_operation(s, st, actor, now)
 
 
 def _check(body: DebugRequest) -> None:
@@ -61,7 +68,7 @@ async def inject_ephemeral_container(
         _handle(state, name),
         DebugSessionWorkflow.inject_ephemeral_container,
         InjectEphemeralInput(actor=actor_for(who, state), request=body),
-        closed=NOT_ACTIVE,
+        _preamble(who, state),
     )
     e = result.entry
     return {
@@ -84,7 +91,7 @@ async def create_pod_copy(name: str, body: PodCopyRequest, who: Caller, state: S
         _handle(state, name),
         DebugSessionWorkflow.create_pod_copy,
         PodCopyInput(actor=actor_for(who, state), request=body),
-        closed=NOT_ACTIVE,
+        _preamble(who, state),
     )
     c = result.copied
     return {
@@ -105,7 +112,7 @@ async def create_node_debug_pod(name: str, body: NodeDebugPodRequest, who: Calle
         _handle(state, name),
         DebugSessionWorkflow.create_node_debug_pod,
         NodeDebugPodInput(actor=actor_for(who, state), request=body),
-        closed=NOT_ACTIVE,
+        _preamble(who, state),
     )
     n = result.entry
     return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -23,8 +24,10 @@ from domain.resolution.approval import is_approver
 from domain.resolution.request import CreateSessionRequest
 from domain.resolution.resolve import OpenSessionCounts, resolve_session
 from domain.resolution.resolved import ResolvedSession
+from workflows import policy
 from workflows import search_attributes as sa
 from workflows.models import (
+    TERMINAL_STATES,
     ApproveInput,
     InviteInput,
     JoinInput,
@@ -128,26 +131,40 @@ def _view(session: ResolvedSession, status: SessionStatus, who: Identity, **extr
     return debug_session(session, status, canApprove=decide, canReject=decide, **extra)
 
 
-async def _update(
-    handle: WorkflowHandle[Any, Any], update: Any, arg: Any, closed: str = "session is already in terminal state '{}'"
-) -> Any:
-    """Run a workflow update; refusals come back as the status and message the workflow chose.
+Check = Callable[[ResolvedSession, SessionStatus, datetime], policy.ActionDenied | None]
+"""The action's own rule (workflows/policy.py), used when the workflow can no longer answer: closed."""
 
-    `closed` is the 400 message for a session whose workflow has ended (`{}` = its state)."""
+
+async def _update(handle: WorkflowHandle[Any, Any], update: Any, arg: Any, check: Check) -> Any:
+    """Run a workflow update; refusals come back as the status and message the workflow chose."""
     try:
         return await handle.execute_update(update, arg)
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         if isinstance(cause, ApplicationError) and (cause.type or "").startswith("HTTP_"):
             raise ApiError(int((cause.type or "HTTP_500")[5:]), cause.message) from exc
-        raise
+        # Not a refusal: the update was aborted (the workflow closed or moved on while it waited).
+        raise await _not_taken(handle, check) from exc
     except RPCError as exc:
-        # A closed workflow takes no updates; tell "already ended" from "never existed".
-        try:
-            status: SessionStatus = await handle.query(DebugSessionWorkflow.status)
-        except RPCError:
-            raise ApiError(404, "debug session not found") from exc
-        raise ApiError(400, closed.format(status.state)) from exc
+        if exc.status is RPCStatusCode.RESOURCE_EXHAUSTED:
+            raise ApiError(429, "too many actions on this session at once; retry", exc.message[:300]) from exc
+        raise await _not_taken(handle, check) from exc
+
+
+async def _not_taken(handle: WorkflowHandle[Any, Any], check: Check) -> ApiError:
+    """Why a session took no update: it never existed (404), it has ended (the action's own rule, so the
+    role checks keep coming first, §1.6-§1.10), or it was busy (503, retry)."""
+    try:
+        session: ResolvedSession = await handle.query(DebugSessionWorkflow.session)
+        status: SessionStatus = await handle.query(DebugSessionWorkflow.status)
+    except RPCError:
+        return ApiError(404, "debug session not found")
+    if status.state not in TERMINAL_STATES:
+        return ApiError(503, "the session could not take this action just now; retry")
+    denied = check(session, status, datetime.now(UTC))
+    if denied is not None:
+        return ApiError(denied.status, denied.message)
+    return ApiError(400, f"session is already in terminal state '{status.state}'")
 
 
 def _quote(value: str) -> str:
@@ -296,12 +313,17 @@ async def approve(
     name: str, who: Caller, state: State, catalog: CatalogDep, body: DecisionBody | None = None
 ) -> dict[str, Any]:
     """Record an approval; the session activates when its resources are deployed."""
-    handle, session, _ = await _load(state, name)
-    _binding_must_be_active(session, catalog, "approve")
+    handle, session, current = await _load(state, name)
+    if current.state is SessionState.PENDING_APPROVAL:  # §1.9: the state is checked first
+        _binding_must_be_active(session, catalog, "approve")
+    actor, reason = actor_for(who, state), (body or DecisionBody()).reason
     status = await _update(
         handle,
         DebugSessionWorkflow.approve,
-        ApproveInput(actor=actor_for(who, state), reason=(body or DecisionBody()).reason),
+        ApproveInput(actor=actor, reason=reason),
+        lambda s, st, now: policy.check_decision(
+            s, st, actor, reason, now, rejecting=False, timeout=state.settings.approval_timeout_delta
+        ),
     )
     return _view(session, status, who)
 
@@ -311,12 +333,17 @@ async def reject(
     name: str, who: Caller, state: State, catalog: CatalogDep, body: DecisionBody | None = None
 ) -> dict[str, Any]:
     """Reject: the session ends Failed."""
-    handle, session, _ = await _load(state, name)
-    _binding_must_be_active(session, catalog, "reject")
+    handle, session, current = await _load(state, name)
+    if current.state is SessionState.PENDING_APPROVAL:  # §1.9: the state is checked first
+        _binding_must_be_active(session, catalog, "reject")
+    actor, reason = actor_for(who, state), (body or DecisionBody()).reason
     status = await _update(
         handle,
         DebugSessionWorkflow.reject,
-        RejectInput(actor=actor_for(who, state), reason=(body or DecisionBody()).reason),
+        RejectInput(actor=actor, reason=reason),
+        lambda s, st, now: policy.check_decision(
+            s, st, actor, reason, now, rejecting=True, timeout=state.settings.approval_timeout_delta
+        ),
     )
     return _view(session, status, who)
 
@@ -341,9 +368,12 @@ async def renew(name: str, body: RenewBody, who: Caller, state: State) -> dict[s
         raise ApiError(400, "invalid duration format", str(exc)) from exc
     if extend_by.total_seconds() <= 0:
         raise ApiError(400, "extension duration must be positive")
-    handle = _handle(state, name)
+    actor = actor_for(who, state)
     result = await _update(
-        handle, DebugSessionWorkflow.renew, RenewInput(actor=actor_for(who, state), extend_by=extend_by)
+        _handle(state, name),
+        DebugSessionWorkflow.renew,
+        RenewInput(actor=actor, extend_by=extend_by),
+        lambda s, st, now: policy.check_renew(s, st, actor, extend_by, now),
     )
     return {
         "message": "session renewed successfully",
@@ -355,9 +385,15 @@ async def renew(name: str, body: RenewBody, who: Caller, state: State) -> dict[s
 @router.post("/{name}/terminate")
 async def terminate(name: str, request: Request, who: Caller, state: State) -> dict[str, Any]:
     """End the session (owner, admin; the requester may withdraw a pending request)."""
+    handle, session, _ = await _load(state, name)  # §1.8: 404 first, the body last
     await _require_empty_body(request)
-    handle, session, _ = await _load(state, name)
-    status = await _update(handle, DebugSessionWorkflow.terminate, TerminateInput(actor=actor_for(who, state)))
+    actor = actor_for(who, state)
+    status = await _update(
+        handle,
+        DebugSessionWorkflow.terminate,
+        TerminateInput(actor=actor),
+        lambda s, st, now: policy.check_terminate(s, st, actor, now),
+    )
     return _view(session, status, who)
 
 
@@ -372,17 +408,25 @@ async def join(name: str, request: Request, who: Caller, state: State) -> dict[s
         except ValueError as exc:
             raise ApiError(400, 'invalid request body: role must be "participant" or "viewer"', str(exc)[:300]) from exc
         role = data.role
-    handle = _handle(state, name)
-    result = await _update(handle, DebugSessionWorkflow.join, JoinInput(actor=actor_for(who, state), role=role))
+    actor = actor_for(who, state)
+    result = await _update(
+        _handle(state, name),
+        DebugSessionWorkflow.join,
+        JoinInput(actor=actor, role=role),
+        lambda s, st, now: policy.check_join(s, st, actor, now),
+    )
     return {"message": result.message, "role": result.role}
 
 
 @router.post("/{name}/invite")
 async def invite(name: str, body: InviteBody, who: Caller, state: State) -> dict[str, Any]:
     """The owner invites more users: `{"users": ["peer@example.com", ...]}`."""
-    handle = _handle(state, name)
+    actor, users = actor_for(who, state), tuple(body.users)
     result = await _update(
-        handle, DebugSessionWorkflow.invite, InviteInput(actor=actor_for(who, state), users=tuple(body.users))
+        _handle(state, name),
+        DebugSessionWorkflow.invite,
+        InviteInput(actor=actor, users=users),
+        lambda s, st, now: policy.check_invite(st, s, actor, users),
     )
     return {"message": "users invited", "invitedParticipants": list(result.status.invited)}
 
@@ -390,7 +434,15 @@ async def invite(name: str, body: InviteBody, who: Caller, state: State) -> dict
 @router.post("/{name}/leave")
 async def leave(name: str, request: Request, who: Caller, state: State) -> dict[str, Any]:
     """Leave a session; access is revoked at once."""
-    await _require_empty_body(request)
     handle = _handle(state, name)
-    result = await _update(handle, DebugSessionWorkflow.leave, LeaveInput(actor=actor_for(who, state)))
+    if (await request.body()).strip():
+        await _load(state, name)  # §1.6: a missing session is a 404 before the body is looked at
+        await _require_empty_body(request)
+    actor = actor_for(who, state)
+    result = await _update(
+        handle,
+        DebugSessionWorkflow.leave,
+        LeaveInput(actor=actor),
+        lambda s, st, now: policy.check_leave(s, st, actor, now),
+    )
     return {"message": result.message}

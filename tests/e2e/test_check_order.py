@@ -1,11 +1,12 @@
 """Check order through the API (§1.3, §1.5-§1.10): the earlier check wins, as status + message in the
 reference's envelope `{"error", "code"}`. The full per-rule ordering is in tests/workflows/test_policy_order.py
 (pure tables); these prove the API carries the workflow's answers out unchanged and orders its own checks
-(bodies, lookup) as documented. Known deviations are strict xfails with the reference's expectation.
+(bodies, lookup) as documented, also once the session's workflow has closed.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -97,20 +98,10 @@ async def test_workflow_refusals_keep_their_order_through_the_api(api: httpx.Asy
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GAP: terminate and leave read the body before looking the session up; §1.8 and §1.6 answer 404 "
-    "first (terminate checks the body last of all). api/routes/sessions.py terminate/leave, not changed here.",
-)
 async def test_empty_body_is_checked_after_the_lookup(api: httpx.AsyncClient) -> None:
     assert await err(api, "POST", f"{MISSING}/terminate", "eve", {}) == (404, "NOT_FOUND", "debug session not found")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GAP: once a session's workflow has closed, every action answers 400 'session is already in terminal "
-    "state'; §1.7 puts the renew role check (403) before the state check. api/routes/sessions.py _update.",
-)
 async def test_closed_session_keeps_the_role_check_first(api: httpx.AsyncClient, stack: Stack) -> None:
     async with session(api, PROD) as name:
         await wait_for(api, name, "sam", "PendingApproval")
@@ -118,3 +109,24 @@ async def test_closed_session_keeps_the_role_check_first(api: httpx.AsyncClient,
         await closed(stack, name)
         got = await err(api, "POST", f"/api/v1/debug-sessions/{name}/renew", "eve", {"extendBy": "5m"})
         assert got == (403, "FORBIDDEN", "only requester or active owner/participant roles can renew")
+
+
+async def test_a_burst_of_actions_on_one_session_never_gets_a_500(api: httpx.AsyncClient) -> None:
+    """Temporal limits the updates in flight per workflow (10 on the dev server): a burst beyond that is
+    answered 429 (retry) or refused by the rules, never a 500 or a message claiming the session ended."""
+    async with session(api, PROD) as name:
+        await wait_for(api, name, "sam", "PendingApproval")
+        burst = [
+            api.post(f"/api/v1/debug-sessions/{name}/renew", json={"extendBy": "5m"}, headers=auth(user))
+            for user in ("eve", "vic", "dave", "sam") * 8
+        ]
+        answers = await asyncio.gather(*burst)
+        seen = {(r.status_code, r.json()["error"]) for r in answers}
+        allowed = {
+            (403, "only requester or active owner/participant roles can renew"),
+            (400, "cannot renew session in state 'PendingApproval'"),
+            (429, "too many actions on this session at once; retry"),
+            (503, "the session could not take this action just now; retry"),
+        }
+        assert seen <= allowed, seen - allowed
+        assert (403, "only requester or active owner/participant roles can renew") in seen
