@@ -117,6 +117,8 @@ class Controllers:
         self._stop = threading.Event()
         self._gc_needed = True
         self._deadlines: dict[str, float] = {}
+        self._owners: dict[tuple[str, str], tuple[int, dict[str, list[Obj]]]] = {}
+        """Per (resource key, namespace): the store's resourceVersion and the objects by controller uid."""
         self._first_seen: dict[str, float] = {}
         self._ip_next: dict[str, int] = {}
         self._thread: threading.Thread | None = None
@@ -302,22 +304,27 @@ class Controllers:
         self.api.store.remove(rt.key, m.get("namespace", ""), m["name"])
 
     def _garbage_collect(self) -> None:
+        # One pass over every object (events included: they are most of the store) to index uids and
+        # pick out the few that matter below: dependents, and objects being deleted with GC finalizers.
         by_uid: dict[str, Obj] = {}
-        everything: list[tuple[Any, Obj]] = []
+        owned: list[tuple[Any, Obj]] = []
+        finalizing: list[tuple[Any, Obj]] = []
         for rt in self.reg.types:
             if self.reg.by_key(rt.key) is not rt:
                 continue
             for obj in self.api.store.list(rt.key):
-                by_uid[obj["metadata"]["uid"]] = obj
-                everything.append((rt, obj))
+                m = obj["metadata"]
+                by_uid[m["uid"]] = obj
+                if m.get("ownerReferences"):
+                    owned.append((rt, obj))
+                if m.get("deletionTimestamp") and m.get("finalizers"):
+                    finalizing.append((rt, obj))
         dependents: dict[str, list[tuple[Any, Obj]]] = {}
-        for rt, obj in everything:
-            for ref in obj["metadata"].get("ownerReferences") or []:
+        for rt, obj in owned:
+            for ref in obj["metadata"]["ownerReferences"]:
                 dependents.setdefault(str(ref.get("uid")), []).append((rt, obj))
-        for rt, obj in everything:
-            refs = obj["metadata"].get("ownerReferences") or []
-            if not refs:
-                continue
+        for rt, obj in owned:
+            refs = obj["metadata"]["ownerReferences"]
             m = obj["metadata"]
             owners = [by_uid.get(str(r.get("uid"))) for r in refs]
             orphaning = [o for o in owners if o is not None and "orphan" in (o["metadata"].get("finalizers") or [])]
@@ -341,10 +348,10 @@ class Controllers:
                 policy = "Foreground" if foreground else "Background"
                 with contextlib.suppress(ApiError):
                     self.api.delete(rt, m.get("namespace", ""), m["name"], DeleteOptions(policy))
-        for rt, obj in everything:
+        for rt, obj in finalizing:
             m = obj["metadata"]
-            fins = m.get("finalizers") or []
-            if not m.get("deletionTimestamp") or not ({"foregroundDeletion", "orphan"} & set(fins)):
+            fins = m["finalizers"]
+            if not ({"foregroundDeletion", "orphan"} & set(fins)):
                 continue
             if "foregroundDeletion" in fins:
                 still = [
@@ -367,7 +374,20 @@ class Controllers:
             self._gc_needed = True
 
     def _owned(self, key: str, namespace: str, owner_uid: str) -> list[Obj]:
-        return [o for o in self.api.store.list(key, namespace) if _controller_uid(o) == owner_uid]
+        """The objects whose controller is `owner_uid`, in key order. The index is rebuilt only when the
+        store has changed since it was made, so a pass over many owners lists each namespace once."""
+        rv = self.api.store.resource_version
+        cached = self._owners.get((key, namespace))
+        if cached is None or cached[0] != rv:
+            index: dict[str, list[Obj]] = {}
+            for o in self.api.store.list(key, namespace):
+                uid = _controller_uid(o)
+                if uid is not None:
+                    index.setdefault(uid, []).append(o)
+            if len(self._owners) > 256:
+                self._owners.clear()
+            cached = self._owners[(key, namespace)] = (rv, index)
+        return list(cached[1].get(owner_uid, ()))
 
     def _deployments(self) -> None:
         for d in self.api.store.list("apps/deployments"):

@@ -20,7 +20,7 @@ from kubesim.errors import ApiError
 from kubesim.patch import json_merge_patch, json_patch, strategic_merge_patch
 from kubesim.resources import Registry, ResourceType
 from kubesim.selectors import match_label_selector, parse_field_selector, parse_label_selector
-from kubesim.store import Obj, Store
+from kubesim.store import Obj, Store, clone
 
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -240,13 +240,13 @@ class Api:
         """Store `obj` over `current`, keeping server-owned fields; caller holds the lock."""
         cur_meta = current["metadata"]
         if subresource == "status":
-            merged = copy.deepcopy(current)
+            merged = clone(current)
             merged["status"] = obj.get("status")
             if merged["status"] is None:
                 merged.pop("status")
             obj = merged
         elif subresource == "ephemeralcontainers":
-            merged = copy.deepcopy(current)
+            merged = clone(current)
             merged["spec"]["ephemeralContainers"] = (obj.get("spec") or {}).get("ephemeralContainers") or []
             self._default_containers(merged["spec"]["ephemeralContainers"])
             obj = merged
@@ -371,7 +371,7 @@ class Api:
             current = self.store.get(rt.key, namespace if rt.namespaced else "", name)
             if current is None:
                 return None
-            obj = copy.deepcopy(current)
+            obj = clone(current)
             fn(obj)
             if obj == current:
                 return current
@@ -416,7 +416,7 @@ class Api:
             namespace_pending = rt.key == "/namespaces"
             graceful = self._pod_grace(rt, current, opts)
             if graceful:
-                obj = copy.deepcopy(current)
+                obj = clone(current)
                 obj["metadata"]["deletionTimestamp"] = (datetime.now(UTC) + timedelta(seconds=graceful)).strftime(
                     "%Y-%m-%dT%H:%M:%SZ"
                 )
@@ -432,7 +432,7 @@ class Api:
                 gone = self.store.remove(rt.key, ns, name)
                 assert gone is not None
                 return gone, True
-            obj = copy.deepcopy(current)
+            obj = clone(current)
             omet = obj["metadata"]
             if not omet.get("deletionTimestamp"):
                 omet["deletionTimestamp"] = now_iso()
