@@ -60,6 +60,24 @@ class ActivitySettings:
     aux_ready_timeout: timedelta = timedelta(seconds=30)
     """How long deploy waits for auxiliary resources to become Current (readiness never fails a session)."""
     poll_interval: timedelta = timedelta(milliseconds=250)
+    heartbeat_after: timedelta = timedelta(seconds=1)
+    """Deploy heartbeats once it has run this long (never later than a quarter of its heartbeat timeout):
+    a deploy that is done sooner sends none. Each heartbeat is a write on the Temporal server, and the
+    heartbeat timeout counts from the start of the activity anyway, so a worker lost early is still seen."""
+
+
+class _Heartbeat:
+    """`activity.heartbeat`, silent until the activity has run for `after` seconds."""
+
+    def __init__(self, after: timedelta) -> None:
+        timeout = activity.info().heartbeat_timeout
+        if timeout:
+            after = min(after, timeout / 4)
+        self._from = time.monotonic() + after.total_seconds()
+
+    def __call__(self, details: str) -> None:
+        if time.monotonic() >= self._from:
+            activity.heartbeat(details)
 
 
 def _fail(message: str, partial: DeployResult | None = None, kind: str = "DeployFailed") -> ApplicationError:
@@ -113,18 +131,21 @@ class SessionActivities:
         if skipped is not None:
             return DeployResult(warnings=(skipped,))
         result = DeployResult(terminal_sharing=plan.terminal_sharing)
+        heartbeat = _Heartbeat(self.settings.heartbeat_after)
         for obj in plan.objects:
-            activity.heartbeat(obj.ref)
+            heartbeat(obj.ref)
             result = self._apply(deployer, obj, result)
-        pods = self._wait_for_pods(session, controller, plan)
-        statuses = self._aux_readiness(deployer, result.auxiliary_resource_statuses)
+        pods = self._wait_for_pods(session, controller, plan, heartbeat)
+        statuses = self._aux_readiness(deployer, result.auxiliary_resource_statuses, heartbeat)
         return result.model_copy(update={"allowed_pods": pods, "auxiliary_resource_statuses": statuses})
 
     def _aux_readiness(
-        self, client: ClusterClient, statuses: tuple[AuxiliaryResourceStatus, ...]
+        self, client: ClusterClient, statuses: tuple[AuxiliaryResourceStatus, ...], heartbeat: _Heartbeat
     ) -> tuple[AuxiliaryResourceStatus, ...]:
         """Poll created auxiliary resources (and their additional documents) until each is Current or
         Failed, or the timeout; record kstatus-style readiness on each entry."""
+        if not any(entry.created for entry in statuses):
+            return statuses  # nothing was created: nothing to look at
         deadline = time.monotonic() + self.settings.aux_ready_timeout.total_seconds()
         current = list(statuses)
         while True:
@@ -162,7 +183,7 @@ class SessionActivities:
                     pending |= more.readiness_status == "InProgress"
                 current[i] = entry.model_copy(update={"additional_resources": extra})
                 pending |= entry.readiness_status == "InProgress"
-            activity.heartbeat("auxiliary readiness")
+            heartbeat("auxiliary readiness")
             if not pending or time.monotonic() >= deadline:
                 return tuple(current)
             time.sleep(self.settings.poll_interval.total_seconds())
@@ -288,7 +309,7 @@ class SessionActivities:
         return tuple(statuses)
 
     def _wait_for_pods(
-        self, session: ResolvedSession, client: ClusterClient, plan: RenderPlan
+        self, session: ResolvedSession, client: ClusterClient, plan: RenderPlan, heartbeat: _Heartbeat
     ) -> tuple[AllowedPod, ...]:
         """Poll (heartbeating) until the workload's pods are Ready, or the timeout; return what exists."""
         workload = next((o for o in plan.objects if o.step == "workload"), None)
@@ -299,7 +320,7 @@ class SessionActivities:
         while True:
             pods = tuple(allowed_pod(p) for p in self._call(lambda: client.list_pods(f"{L.SESSION}={session.name}")))
             expected = self._expected_pods(client, workload)
-            activity.heartbeat(f"{sum(p.ready for p in pods)}/{expected} pods ready")
+            heartbeat(f"{sum(p.ready for p in pods)}/{expected} pods ready")
             if expected is not None and len(pods) >= expected and all(p.ready for p in pods):
                 return pods
             if time.monotonic() >= deadline:
