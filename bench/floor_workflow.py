@@ -1,4 +1,4 @@
-"""The benchmark floor: a trivial workflow calling N no-op activities (its own module, so the sandbox
+"""The benchmark floor: a trivial workflow calling no-op activities (its own module, so the sandbox
 imports nothing else)."""
 
 from __future__ import annotations
@@ -16,12 +16,14 @@ async def noop(_: str) -> str:
 
 @workflow.defn(name="FloorWorkflow")
 class FloorWorkflow:
-    """The same activities as a session (2 regular, n local), doing nothing."""
+    """A session's activities (regular and local), doing nothing."""
 
     @workflow.run
-    async def run(self, n: int) -> None:
-        """A session's shape: one activity (deploy), n local ones (notifications), one activity (cleanup)."""
-        await workflow.execute_activity("noop", "x", start_to_close_timeout=timedelta(seconds=30))
-        for _ in range(n):
-            await workflow.execute_local_activity("noop", "x", start_to_close_timeout=timedelta(seconds=30))
-        await workflow.execute_activity("noop", "x", start_to_close_timeout=timedelta(seconds=30))
+    async def run(self, activities: int, local: int) -> None:
+        """A session's shape: one activity (deploy), the local ones (notifications), the rest (cleanup)."""
+        timeout = timedelta(seconds=30)
+        for i in range(activities):
+            await workflow.execute_activity("noop", "x", start_to_close_timeout=timeout)
+            if i == 0:
+                for _ in range(local):
+                    await workflow.execute_local_activity("noop", "x", start_to_close_timeout=timeout)
