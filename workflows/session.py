@@ -115,6 +115,8 @@ class DebugSessionWorkflow:
         )
         self._wake = False
         self._notifications: list[asyncio.Task[Any]] = []
+        self._held: list[SessionEvent] = []
+        """Notifications held back until the deploy has been scheduled (see `_decide`)."""
         """Notification activities in flight: never awaited on the critical path, drained before returning."""
 
     # --- state helpers ---------------------------------------------------------------------------
@@ -169,6 +171,7 @@ class DebugSessionWorkflow:
 
     async def _drain_notifications(self) -> None:
         """Wait for the notifications in flight; a failed notification never changes the session."""
+        self._release_held()  # e.g. approved, then withdrawn before the deploy answered
         while self._notifications:
             pending, self._notifications = self._notifications, []
             for outcome in await asyncio.gather(*pending, return_exceptions=True):
@@ -237,6 +240,7 @@ class DebugSessionWorkflow:
                 heartbeat_timeout=self._settings.deploy_heartbeat_timeout,
             )
         except ActivityError as exc:
+            self._release_held()
             cause = exc.cause.message if isinstance(exc.cause, ApplicationError) else str(exc.cause or exc)
             details = exc.cause.details if isinstance(exc.cause, ApplicationError) else ()
             if details and isinstance(details[0], dict):
@@ -245,6 +249,7 @@ class DebugSessionWorkflow:
                 message = f"failed to deploy resources: {cause}"
                 self._notify(self._transition(SessionState.FAILED, message, "deploy-failed"))
             return
+        self._release_held()
         self._update(
             deployed_resources=result.deployed_resources,
             allowed_pods=result.allowed_pods,
@@ -733,7 +738,17 @@ class DebugSessionWorkflow:
             )
             self._update(approval=approval)
             event = self._record("approved", f"Approved by {user}")
+            if workflow.patched("approval-notice-after-deploy"):
+                # A local activity started now would hold this workflow task, and with it the deploy it
+                # schedules, until the notifier returns: send it when the deploy has answered instead.
+                self._held.append(event)
+                return
         self._notify(event)
+
+    def _release_held(self) -> None:
+        held, self._held = self._held, []
+        for event in held:
+            self._notify(event)
 
     def _renew(self, extend_by: timedelta) -> None:
         assert self._status.expires_at is not None
@@ -746,7 +761,9 @@ class DebugSessionWorkflow:
 
     def _terminate(self, actor: Any, *, operator: bool) -> None:
         message = policy.termination_message(self._session, self._status, actor, operator)
-        self._transition(SessionState.TERMINATED, message, "terminated")
+        event = self._transition(SessionState.TERMINATED, message, "terminated")
+        if workflow.patched("notify-termination"):  # DESIGN 8: termination notifications
+            self._notify(event)
 
     # --- query -----------------------------------------------------------------------------------
 

@@ -134,6 +134,18 @@ async def test_manual_approval_path(harness: Harness) -> None:
     final: SessionStatus = await handle.result()
     assert (final.state, final.message) == (SessionState.TERMINATED, "Terminated by sam")
     assert len(harness.cluster.cleaned) == 1
+    # the approval notice goes out once the deploy has answered (it never holds the deploy back), in order
+    assert harness.cluster.events() == ["approval-requested", "approved", "activated", "terminated"]
+
+
+async def test_approved_then_withdrawn_before_deploying_still_notifies(harness: Harness) -> None:
+    handle = await start(harness, approval_session())
+    await until(harness, handle, SessionState.PENDING_APPROVAL)
+    harness.cluster.deploy_error = "cluster unreachable"  # the deploy fails: the held notice is still sent
+    await handle.execute_update(DebugSessionWorkflow.approve, ApproveInput(actor=LEAD, reason="ok"))
+    final: SessionStatus = await handle.result()
+    assert final.state is SessionState.FAILED
+    assert harness.cluster.events() == ["approval-requested", "approved", "deploy-failed"]
 
 
 async def test_reject_ends_failed_without_deploying(harness: Harness) -> None:
