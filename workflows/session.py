@@ -78,7 +78,10 @@ _DEBUG_OP_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(mil
 
 
 def access_entries(s: SessionStatus) -> list[str]:
-    """The webhook's view of a session, as `pod:`, `op:` and `operator:` entries (see search_attributes)."""
+    """The webhook's view of a session, as `pod:`, `op:` and `operator:` entries (see search_attributes);
+    none once the session has ended."""
+    if s.state in TERMINAL_STATES:
+        return []
     ops = s.allowed_pod_operations
     allowed = (("exec", ops.exec), ("attach", ops.attach), ("log", ops.logs), ("portforward", ops.port_forward))
     return [
@@ -156,6 +159,13 @@ class DebugSessionWorkflow:
                 else None
             )
             updates.append(sa.LIVE_UNTIL.value_set(live_until or s.expires_at))
+        if workflow.patched("upsert-changed-only"):
+            # Every upsert is a visibility write on the server: send only what changed, and nothing at all
+            # when nothing did (e.g. after cleanup, whose pods were already withdrawn at the terminal state).
+            current = workflow.info().typed_search_attributes
+            updates = [u for u in updates if current.get(u.key) != u.value]
+            if not updates:
+                return
         workflow.upsert_search_attributes(updates)
 
     def _notify(self, event: SessionEvent) -> None:
