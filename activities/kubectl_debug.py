@@ -155,6 +155,7 @@ class KubectlDebugActivities:
             extra_labels=dict(cfg.labels),
             debug_image=req.debug_image,
             seconds=_seconds(input.created_at, input.stops_at),
+            operation=input.operation,
         )
         created = self._create_or_adopt(client, session, manifest, failure)
         name = manifest["metadata"]["name"]
@@ -197,6 +198,7 @@ class KubectlDebugActivities:
             host=cfg.host_namespaces,
             requested_by=input.created_by,
             seconds=_seconds(input.created_at, input.stops_at),
+            operation=input.operation,
         )
         created = self._create_or_adopt(client, session, manifest, failure)
         name = manifest["metadata"]["name"]
@@ -238,7 +240,9 @@ class KubectlDebugActivities:
     def _create_or_adopt(
         client: ClusterClient, session: ResolvedSession, manifest: dict[str, Any], failure: str
     ) -> dict[str, Any]:
-        """Create; when the name exists and carries this session's label, an earlier attempt made it."""
+        """Create; when the name exists and an earlier attempt of this same operation made it, adopt it.
+        A pod of this name made by another operation of the session (a second copy of the same pod, a
+        second pod on the same node) is a 409: it already exists and keeps its own deadline."""
         meta = manifest["metadata"]
         activity.heartbeat(f"creating {meta['namespace']}/{meta['name']}")
         try:
@@ -248,9 +252,13 @@ class KubectlDebugActivities:
             if exc.status != 409:
                 raise _failed(exc, failure) from exc
         live = _call(lambda: client.get("v1", "Pod", meta["name"], meta["namespace"]), failure)
-        if live is not None and ((live.get("metadata") or {}).get("labels") or {}).get(L.SESSION) == session.name:
+        live_meta = (live or {}).get("metadata") or {}
+        ours = (live_meta.get("labels") or {}).get(L.SESSION) == session.name
+        operation = (live_meta.get("annotations") or {}).get(debug_pods.OPERATION)
+        if live is not None and ours and operation == meta["annotations"][debug_pods.OPERATION]:
             return dict(live)
-        raise refuse(409, f"pod {meta['namespace']}/{meta['name']} already exists")
+        whose = " for this session" if ours else ""
+        raise refuse(409, f"pod {meta['namespace']}/{meta['name']} already exists{whose}")
 
     @staticmethod
     def _resource(created: dict[str, Any], source: str) -> DeployedResource:

@@ -26,6 +26,8 @@ ORIGINAL_NS = "breakglass.telekom.com/original-ns"
 NODE_DEBUG = "breakglass.telekom.com/node-debug"
 TARGET_NODE = "breakglass.telekom.com/target-node"
 REQUESTED_BY = "breakglass.telekom.com/requested-by"
+OPERATION = "breakglass.t-caas.telekom.com/debug-operation"
+"""Annotation: the session update that created the pod (a retry adopts only its own pod)."""
 DEFAULT_SHELL = ("sh",)
 """What an ephemeral container runs when the request names no command: the image's own entrypoint
 cannot be wrapped in a timeout without reading the image, so a shell is started instead."""
@@ -72,6 +74,7 @@ def pod_copy(
     extra_labels: dict[str, str],
     debug_image: str,
     seconds: int,
+    operation: str = "",
 ) -> dict[str, Any]:
     """A copy of `source` (a Pod as the API returns it): same spec, never restarted, not pinned to the
     source's node, without the source's labels (controllers must not adopt it), plus a `debugger`
@@ -107,6 +110,7 @@ def pod_copy(
             "name": object_name("debug-copy-", meta.get("name", ""), session),
             "namespace": namespace,
             "labels": L.layered(reserved, extra_labels),
+            "annotations": {OPERATION: operation},
         },
         "spec": spec,
     }
@@ -128,6 +132,7 @@ def node_debug_pod(
     host: HostNamespaces | None,
     requested_by: str,
     seconds: int,
+    operation: str = "",
 ) -> dict[str, Any]:
     """A privileged pod pinned to `node`, tolerating every taint, with the host's `/` at `/host`."""
     host = host or HostNamespaces()
@@ -140,7 +145,12 @@ def node_debug_pod(
     return {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": {"name": object_name("node-debugger-", node, session), "namespace": namespace, "labels": labels},
+        "metadata": {
+            "name": object_name("node-debugger-", node, session),
+            "namespace": namespace,
+            "labels": labels,
+            "annotations": {OPERATION: operation},
+        },
         "spec": {
             "nodeName": node,
             "hostNetwork": host.host_network,

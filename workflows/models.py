@@ -273,6 +273,8 @@ class InjectEphemeralResult(Frozen):
 class PodCopyActivityInput(Frozen):
     session: ResolvedSession
     request: PodCopyRequest
+    operation: str = ""
+    """The update's ID: a retried activity adopts the pod its own operation made, never another's."""
     created_by: str
     created_at: datetime
     expires_at: datetime
@@ -290,6 +292,7 @@ class PodCopyResult(Frozen):
 class NodeDebugPodActivityInput(Frozen):
     session: ResolvedSession
     request: NodeDebugPodRequest
+    operation: str = ""
     created_by: str
     created_at: datetime
     stops_at: datetime

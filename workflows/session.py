@@ -119,7 +119,7 @@ class DebugSessionWorkflow:
         self._wake = False
         self._notifications: list[asyncio.Task[Any]] = []
         self._held: list[SessionEvent] = []
-        """Notifications held back until the deploy has been scheduled (see `_decide`)."""
+        """Notifications held back until the deploy has answered (see `_decide`)."""
         """Notification activities in flight: never awaited on the critical path, drained before returning."""
 
     # --- state helpers ---------------------------------------------------------------------------
@@ -535,6 +535,7 @@ class DebugSessionWorkflow:
             PodCopyActivityInput(
                 session=self._session,
                 request=input.request,
+                operation=self._operation(),
                 created_by=input.actor.username,
                 created_at=now,
                 expires_at=expires_at,
@@ -568,6 +569,7 @@ class DebugSessionWorkflow:
             NodeDebugPodActivityInput(
                 session=self._session,
                 request=input.request,
+                operation=self._operation(),
                 created_by=input.actor.username,
                 created_at=now,
                 stops_at=self._live_until(),
@@ -600,6 +602,11 @@ class DebugSessionWorkflow:
         until = policy.live_until(self._session, self._status)
         assert until is not None  # validated: the session is Active
         return until
+
+    @staticmethod
+    def _operation() -> str:
+        info = workflow.current_update_info()
+        return info.id if info is not None else ""
 
     def _debug_status(self) -> KubectlDebugStatus:
         return self._status.kubectl_debug_status or KubectlDebugStatus()

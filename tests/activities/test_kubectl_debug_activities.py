@@ -124,8 +124,13 @@ def test_pod_copy_target_namespace_must_exist_unless_created(sim: KubeSim, acts:
     live = core(sim).read_namespaced_pod(result.copied.copy_name, "copies-made")
     assert live.spec.active_deadline_seconds == 1200  # the sooner of TTL and session end
     assert live.metadata.uid == result.resource.uid
-    # a retry adopts the copy it already made
+    # a retry of the same operation adopts the copy it already made; another operation is told it exists
     assert ENV.run(fn, copy_input(made, "app-b", source)).resource.uid == result.resource.uid
+    again = copy_input(made, "app-b", source).model_copy(update={"operation": "another-update"})
+    assert refusal(fn, again) == (
+        "HTTP_409",
+        f"pod copies-made/{result.copied.copy_name} already exists for this session",
+    )
 
 
 def test_node_must_exist_and_match_the_selector(sim: KubeSim, acts: SessionActivities) -> None:
