@@ -16,7 +16,7 @@ from fastapi import APIRouter
 
 from api.deps import ApiState, Caller, State, actor_for
 from api.errors import ApiError
-from api.routes.sessions import Check, _handle, _update
+from api.workflow_calls import Check, handle_for, run_update
 from domain.debug_operations import (
     DebugRequest,
     EphemeralContainerRequest,
@@ -64,8 +64,8 @@ async def inject_ephemeral_container(
     The command runs as `timeout <seconds> <command>` (default command `sh`) with the session's
     remaining time, so it stops when the session ends."""
     _check(body)
-    result: InjectEphemeralResult = await _update(
-        _handle(state, name),
+    result: InjectEphemeralResult = await run_update(
+        handle_for(state, name),
         DebugSessionWorkflow.inject_ephemeral_container,
         InjectEphemeralInput(actor=actor_for(who, state), request=body),
         _preamble(who, state),
@@ -87,8 +87,8 @@ async def create_pod_copy(name: str, body: PodCopyRequest, who: Caller, state: S
     """Create a debug copy of a pod (optionally with a `debugger` container); it is deleted when its TTL
     passes or the session ends, whichever is first."""
     _check(body)
-    result: PodCopyResult = await _update(
-        _handle(state, name),
+    result: PodCopyResult = await run_update(
+        handle_for(state, name),
         DebugSessionWorkflow.create_pod_copy,
         PodCopyInput(actor=actor_for(who, state), request=body),
         _preamble(who, state),
@@ -108,8 +108,8 @@ async def create_pod_copy(name: str, body: PodCopyRequest, who: Caller, state: S
 async def create_node_debug_pod(name: str, body: NodeDebugPodRequest, who: Caller, state: State) -> dict[str, Any]:
     """Create a privileged pod pinned to a node (host `/` at `/host`); deleted when the session ends."""
     _check(body)
-    result: NodeDebugPodResult = await _update(
-        _handle(state, name),
+    result: NodeDebugPodResult = await run_update(
+        handle_for(state, name),
         DebugSessionWorkflow.create_node_debug_pod,
         NodeDebugPodInput(actor=actor_for(who, state), request=body),
         _preamble(who, state),

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.deps import ApiState, Caller, CatalogDep, State, actor_for
 from api.errors import ApiError
 from api.views import debug_session
+from api.workflow_calls import SAFE_NAME, handle_for, load_session, run_update
 from domain.durations import DurationError, parse_duration
 from domain.identity import Identity, identity_match
 from domain.resolution.access import binding_active
@@ -27,7 +24,6 @@ from domain.resolution.resolved import ResolvedSession
 from workflows import policy
 from workflows import search_attributes as sa
 from workflows.models import (
-    TERMINAL_STATES,
     ApproveInput,
     InviteInput,
     JoinInput,
@@ -43,7 +39,6 @@ from workflows.models import (
 from workflows.session import DebugSessionWorkflow
 
 router = APIRouter(tags=["debug sessions"])
-_SAFE = re.compile(r"^[A-Za-z0-9._@:/+-]{1,253}$")
 OPEN_STATES = ("Pending", "PendingApproval", "Active")
 MAX_EMPTY_BODY = 4096
 
@@ -85,24 +80,6 @@ async def _require_empty_body(request: Request) -> None:
         raise ApiError(400, "request body must be empty")
 
 
-def _handle(state: ApiState, name: str) -> WorkflowHandle[Any, Any]:
-    if not _SAFE.match(name):
-        raise ApiError(404, "debug session not found")
-    return state.client.get_workflow_handle(name)
-
-
-async def _load(state: ApiState, name: str) -> tuple[WorkflowHandle[Any, Any], ResolvedSession, SessionStatus]:
-    handle = _handle(state, name)
-    try:
-        session: ResolvedSession = await handle.query(DebugSessionWorkflow.session)
-        status: SessionStatus = await handle.query(DebugSessionWorkflow.status)
-    except RPCError as exc:
-        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
-            raise ApiError(404, "debug session not found") from exc
-        raise
-    return handle, session, status
-
-
 def _may_read(session: ResolvedSession, status: SessionStatus, who: Identity, admin: bool) -> bool:
     """§9.1: requester, active participant, invitee, decider, or a configured approver (or an admin)."""
     if admin or identity_match(session.requester.username, who) or identity_match(session.requester.email, who):
@@ -131,44 +108,8 @@ def _view(session: ResolvedSession, status: SessionStatus, who: Identity, **extr
     return debug_session(session, status, canApprove=decide, canReject=decide, **extra)
 
 
-Check = Callable[[ResolvedSession, SessionStatus, datetime], policy.ActionDenied | None]
-"""The action's own rule (workflows/policy.py), used when the workflow can no longer answer: closed."""
-
-
-async def _update(handle: WorkflowHandle[Any, Any], update: Any, arg: Any, check: Check) -> Any:
-    """Run a workflow update; refusals come back as the status and message the workflow chose."""
-    try:
-        return await handle.execute_update(update, arg)
-    except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        if isinstance(cause, ApplicationError) and (cause.type or "").startswith("HTTP_"):
-            raise ApiError(int((cause.type or "HTTP_500")[5:]), cause.message) from exc
-        # Not a refusal: the update was aborted (the workflow closed or moved on while it waited).
-        raise await _not_taken(handle, check) from exc
-    except RPCError as exc:
-        if exc.status is RPCStatusCode.RESOURCE_EXHAUSTED:
-            raise ApiError(429, "too many actions on this session at once; retry", exc.message[:300]) from exc
-        raise await _not_taken(handle, check) from exc
-
-
-async def _not_taken(handle: WorkflowHandle[Any, Any], check: Check) -> ApiError:
-    """Why a session took no update: it never existed (404), it has ended (the action's own rule, so the
-    role checks keep coming first, §1.6-§1.10), or it was busy (503, retry)."""
-    try:
-        session: ResolvedSession = await handle.query(DebugSessionWorkflow.session)
-        status: SessionStatus = await handle.query(DebugSessionWorkflow.status)
-    except RPCError:
-        return ApiError(404, "debug session not found")
-    if status.state not in TERMINAL_STATES:
-        return ApiError(503, "the session could not take this action just now; retry")
-    denied = check(session, status, datetime.now(UTC))
-    if denied is not None:
-        return ApiError(denied.status, denied.message)
-    return ApiError(400, f"session is already in terminal state '{status.state}'")
-
-
 def _quote(value: str) -> str:
-    if not _SAFE.match(value):
+    if not SAFE_NAME.match(value):
         raise ApiError(400, f"invalid filter value: '{value}'")
     return "'" + value + "'"
 
@@ -196,7 +137,7 @@ async def _open_counts(state: ApiState, template: str, who: Identity) -> dict[st
 async def create_session(body: CreateSessionRequest, who: Caller, state: State, catalog: CatalogDep) -> JSONResponse:
     """Admit the request (same rules as `dsctl preview`) and start its workflow."""
     template = body.template_ref.strip()
-    counts = await _open_counts(state, template, who) if template and _SAFE.match(template) else {}
+    counts = await _open_counts(state, template, who) if template and SAFE_NAME.match(template) else {}
     resolution = resolve_session(
         catalog,
         who,
@@ -294,7 +235,7 @@ async def list_sessions(
 def _readers_clause(who: Identity) -> str:
     """Sessions that may be readable by `who`: requester, active participant, or a READERS term (a superset)."""
     clauses = [f"{sa.REQUESTER.name} = {_quote(who.username)}", f"{sa.PARTICIPANTS.name} = {_quote(who.username)}"]
-    terms = [_quote(t) for t in sa.reader_terms(who) if _SAFE.match(t)]
+    terms = [_quote(t) for t in sa.reader_terms(who) if SAFE_NAME.match(t)]
     clauses.append(f"{sa.READERS.name} IN ({', '.join(terms)})")
     return "(" + " OR ".join(clauses) + ")"
 
@@ -302,7 +243,7 @@ def _readers_clause(who: Identity) -> str:
 @router.get("/{name}")
 async def get_session(name: str, who: Caller, state: State) -> dict[str, Any]:
     """One session, if the caller may read it (§1.3 order: 404 before 403)."""
-    _, session, status = await _load(state, name)
+    _, session, status = await load_session(state, name)
     if not _may_read(session, status, who, bool(state.settings.admin_group_set & set(who.groups))):
         raise ApiError(403, "user is not authorized to read this debug session")
     return _view(session, status, who)
@@ -313,11 +254,11 @@ async def approve(
     name: str, who: Caller, state: State, catalog: CatalogDep, body: DecisionBody | None = None
 ) -> dict[str, Any]:
     """Record an approval; the session activates when its resources are deployed."""
-    handle, session, current = await _load(state, name)
+    handle, session, current = await load_session(state, name)
     if current.state is SessionState.PENDING_APPROVAL:  # §1.9: the state is checked first
         _binding_must_be_active(session, catalog, "approve")
     actor, reason = actor_for(who, state), (body or DecisionBody()).reason
-    status = await _update(
+    status = await run_update(
         handle,
         DebugSessionWorkflow.approve,
         ApproveInput(actor=actor, reason=reason),
@@ -333,11 +274,11 @@ async def reject(
     name: str, who: Caller, state: State, catalog: CatalogDep, body: DecisionBody | None = None
 ) -> dict[str, Any]:
     """Reject: the session ends Failed."""
-    handle, session, current = await _load(state, name)
+    handle, session, current = await load_session(state, name)
     if current.state is SessionState.PENDING_APPROVAL:  # §1.9: the state is checked first
         _binding_must_be_active(session, catalog, "reject")
     actor, reason = actor_for(who, state), (body or DecisionBody()).reason
-    status = await _update(
+    status = await run_update(
         handle,
         DebugSessionWorkflow.reject,
         RejectInput(actor=actor, reason=reason),
@@ -369,8 +310,8 @@ async def renew(name: str, body: RenewBody, who: Caller, state: State) -> dict[s
     if extend_by.total_seconds() <= 0:
         raise ApiError(400, "extension duration must be positive")
     actor = actor_for(who, state)
-    result = await _update(
-        _handle(state, name),
+    result = await run_update(
+        handle_for(state, name),
         DebugSessionWorkflow.renew,
         RenewInput(actor=actor, extend_by=extend_by),
         lambda s, st, now: policy.check_renew(s, st, actor, extend_by, now),
@@ -385,10 +326,10 @@ async def renew(name: str, body: RenewBody, who: Caller, state: State) -> dict[s
 @router.post("/{name}/terminate")
 async def terminate(name: str, request: Request, who: Caller, state: State) -> dict[str, Any]:
     """End the session (owner, admin; the requester may withdraw a pending request)."""
-    handle, session, _ = await _load(state, name)  # §1.8: 404 first, the body last
+    handle, session, _ = await load_session(state, name)  # §1.8: 404 first, the body last
     await _require_empty_body(request)
     actor = actor_for(who, state)
-    status = await _update(
+    status = await run_update(
         handle,
         DebugSessionWorkflow.terminate,
         TerminateInput(actor=actor),
@@ -409,8 +350,8 @@ async def join(name: str, request: Request, who: Caller, state: State) -> dict[s
             raise ApiError(400, 'invalid request body: role must be "participant" or "viewer"', str(exc)[:300]) from exc
         role = data.role
     actor = actor_for(who, state)
-    result = await _update(
-        _handle(state, name),
+    result = await run_update(
+        handle_for(state, name),
         DebugSessionWorkflow.join,
         JoinInput(actor=actor, role=role),
         lambda s, st, now: policy.check_join(s, st, actor, now),
@@ -422,8 +363,8 @@ async def join(name: str, request: Request, who: Caller, state: State) -> dict[s
 async def invite(name: str, body: InviteBody, who: Caller, state: State) -> dict[str, Any]:
     """The owner invites more users: `{"users": ["peer@example.com", ...]}`."""
     actor, users = actor_for(who, state), tuple(body.users)
-    result = await _update(
-        _handle(state, name),
+    result = await run_update(
+        handle_for(state, name),
         DebugSessionWorkflow.invite,
         InviteInput(actor=actor, users=users),
         lambda s, st, now: policy.check_invite(st, s, actor, users),
@@ -434,12 +375,12 @@ async def invite(name: str, body: InviteBody, who: Caller, state: State) -> dict
 @router.post("/{name}/leave")
 async def leave(name: str, request: Request, who: Caller, state: State) -> dict[str, Any]:
     """Leave a session; access is revoked at once."""
-    handle = _handle(state, name)
+    handle = handle_for(state, name)
     if (await request.body()).strip():
-        await _load(state, name)  # §1.6: a missing session is a 404 before the body is looked at
+        await load_session(state, name)  # §1.6: a missing session is a 404 before the body is looked at
         await _require_empty_body(request)
     actor = actor_for(who, state)
-    result = await _update(
+    result = await run_update(
         handle,
         DebugSessionWorkflow.leave,
         LeaveInput(actor=actor),

@@ -1,0 +1,83 @@
+"""How the API reaches a session's workflow: find it by name, read it, run an action (a Workflow Update).
+
+Refusals come back as the HTTP status and message the workflow's validator chose. When the workflow can no
+longer answer (it has closed), the action's own pure rule from workflows/policy.py answers instead, so the
+order of checks is the same whether or not the session's workflow still runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.deps import ApiState
+from api.errors import ApiError
+from domain.resolution.resolved import ResolvedSession
+from workflows import policy
+from workflows.models import TERMINAL_STATES, SessionStatus
+from workflows.session import DebugSessionWorkflow
+
+SAFE_NAME = re.compile(r"^[A-Za-z0-9._@:/+-]{1,253}$")
+"""Session names and filter values that may appear in a workflow ID or a visibility query."""
+
+
+def handle_for(state: ApiState, name: str) -> WorkflowHandle[Any, Any]:
+    """The handle of session `name` (a name that cannot be a session is a 404 at once)."""
+    if not SAFE_NAME.match(name):
+        raise ApiError(404, "debug session not found")
+    return state.client.get_workflow_handle(name)
+
+
+async def load_session(state: ApiState, name: str) -> tuple[WorkflowHandle[Any, Any], ResolvedSession, SessionStatus]:
+    """The handle, the resolved snapshot and the status of session `name`, or 404."""
+    handle = handle_for(state, name)
+    try:
+        session: ResolvedSession = await handle.query(DebugSessionWorkflow.session)
+        status: SessionStatus = await handle.query(DebugSessionWorkflow.status)
+    except RPCError as exc:
+        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
+            raise ApiError(404, "debug session not found") from exc
+        raise
+    return handle, session, status
+
+
+Check = Callable[[ResolvedSession, SessionStatus, datetime], policy.ActionDenied | None]
+"""The action's own rule (workflows/policy.py), used when the workflow can no longer answer: closed."""
+
+
+async def run_update(handle: WorkflowHandle[Any, Any], update: Any, arg: Any, check: Check) -> Any:
+    """Run a workflow update; refusals come back as the status and message the workflow chose."""
+    try:
+        return await handle.execute_update(update, arg)
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        if isinstance(cause, ApplicationError) and (cause.type or "").startswith("HTTP_"):
+            raise ApiError(int((cause.type or "HTTP_500")[5:]), cause.message) from exc
+        # Not a refusal: the update was aborted (the workflow closed or moved on while it waited).
+        raise await _not_taken(handle, check) from exc
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.RESOURCE_EXHAUSTED:
+            raise ApiError(429, "too many actions on this session at once; retry", exc.message[:300]) from exc
+        raise await _not_taken(handle, check) from exc
+
+
+async def _not_taken(handle: WorkflowHandle[Any, Any], check: Check) -> ApiError:
+    """Why a session took no update: it never existed (404), it has ended (the action's own rule, so the
+    role checks keep coming first, §1.6-§1.10), or it was busy (503, retry)."""
+    try:
+        session: ResolvedSession = await handle.query(DebugSessionWorkflow.session)
+        status: SessionStatus = await handle.query(DebugSessionWorkflow.status)
+    except RPCError:
+        return ApiError(404, "debug session not found")
+    if status.state not in TERMINAL_STATES:
+        return ApiError(503, "the session could not take this action just now; retry")
+    denied = check(session, status, datetime.now(UTC))
+    if denied is not None:
+        return ApiError(denied.status, denied.message)
+    return ApiError(400, f"session is already in terminal state '{status.state}'")
