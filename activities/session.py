@@ -147,46 +147,54 @@ class SessionActivities:
         if not any(entry.created for entry in statuses):
             return statuses  # nothing was created: nothing to look at
         deadline = time.monotonic() + self.settings.aux_ready_timeout.total_seconds()
-        current = list(statuses)
+        current = statuses
         while True:
-            pending = False
-            for i, entry in enumerate(current):
-                if not entry.created:
-                    continue
-                if entry.readiness_status not in ("Current", "Failed"):
-                    state, why = self._ready(
-                        client, entry.api_version, entry.kind, entry.resource_name, entry.namespace
-                    )
-                    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-                    entry = entry.model_copy(
+            current, pending = self._aux_pass(client, current, settled_too=False)
+            heartbeat("auxiliary readiness")
+            if not pending or time.monotonic() >= deadline:
+                return current
+            time.sleep(self.settings.poll_interval.total_seconds())
+
+    def _aux_pass(
+        self, client: ClusterClient, statuses: tuple[AuxiliaryResourceStatus, ...], *, settled_too: bool
+    ) -> tuple[tuple[AuxiliaryResourceStatus, ...], bool]:
+        """One look at every created auxiliary resource (and its additional documents): the updated entries
+        and whether any is still InProgress. `settled_too` looks again at Current/Failed ones (while the
+        session is Active, readiness can change both ways)."""
+        looked = ("InProgress", "") if not settled_too else ("InProgress", "", "Current", "Failed")
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        current: list[AuxiliaryResourceStatus] = []
+        pending = False
+        for entry in statuses:
+            if not entry.created or entry.deleted:
+                current.append(entry)
+                continue
+            if entry.readiness_status in looked:
+                state, why = self._ready(client, entry.api_version, entry.kind, entry.resource_name, entry.namespace)
+                entry = entry.model_copy(
+                    update={
+                        "readiness_status": state,
+                        "ready": state == "Current",
+                        "ready_at": (entry.ready_at or now) if state == "Current" else "",
+                        "error": why if state == "Failed" else entry.error,
+                    }
+                )
+            extra = []
+            for more in entry.additional_resources:
+                if not (more.error and more.readiness_status != "Failed") and more.readiness_status in looked:
+                    state, why = self._ready(client, more.api_version, more.kind, more.resource_name, more.namespace)
+                    more = more.model_copy(
                         update={
                             "readiness_status": state,
                             "ready": state == "Current",
-                            "ready_at": now if state == "Current" else "",
-                            "error": why if state == "Failed" else entry.error,
+                            "error": why if state == "Failed" else more.error,
                         }
                     )
-                extra = []
-                for more in entry.additional_resources:
-                    if not more.error and more.readiness_status not in ("Current", "Failed"):
-                        state, why = self._ready(
-                            client, more.api_version, more.kind, more.resource_name, more.namespace
-                        )
-                        more = more.model_copy(
-                            update={
-                                "readiness_status": state,
-                                "ready": state == "Current",
-                                "error": why if state == "Failed" else more.error,
-                            }
-                        )
-                    extra.append(more)
-                    pending |= more.readiness_status == "InProgress"
-                current[i] = entry.model_copy(update={"additional_resources": extra})
-                pending |= entry.readiness_status == "InProgress"
-            heartbeat("auxiliary readiness")
-            if not pending or time.monotonic() >= deadline:
-                return tuple(current)
-            time.sleep(self.settings.poll_interval.total_seconds())
+                extra.append(more)
+                pending |= more.readiness_status == "InProgress"
+            current.append(entry.model_copy(update={"additional_resources": extra}))
+            pending |= entry.readiness_status == "InProgress"
+        return tuple(current), pending
 
     def _ready(self, client: ClusterClient, api_version: str, kind: str, name: str, namespace: str) -> tuple[str, str]:
         live = self._call(lambda: client.get(api_version, kind, name, namespace or None))
@@ -360,7 +368,19 @@ class SessionActivities:
         kept = [
             p for p in input.known if (p.namespace, p.name) not in names and not p.name.startswith(input.session.name)
         ]
-        return RefreshPodsResult(allowed_pods=tuple(pods + kept))
+        return RefreshPodsResult(allowed_pods=tuple(pods + kept), auxiliary_resource_statuses=self._recheck(input))
+
+    def _recheck(self, input: RefreshPodsInput) -> tuple[AuxiliaryResourceStatus, ...] | None:
+        """Auxiliary readiness while Active (§3.3), or None when unchanged or unknowable right now (a cluster
+        error here never costs the pod refresh)."""
+        if not any(a.created and not a.deleted for a in input.auxiliary):
+            return None
+        try:
+            statuses, _ = self._aux_pass(self.client(input.session.cluster), input.auxiliary, settled_too=True)
+        except (KubeError, ApplicationError) as exc:
+            log.warning("session %s: auxiliary readiness not re-checked: %s", input.session.name, exc)
+            return None
+        return statuses if statuses != input.auxiliary else None
 
     # --- cleanup ---------------------------------------------------------------------------------
 

@@ -225,10 +225,14 @@ class DeployResult(Frozen):
 class RefreshPodsInput(Frozen):
     session: ResolvedSession
     known: tuple[AllowedPod, ...] = ()
+    auxiliary: tuple[AuxiliaryResourceStatus, ...] = ()
+    """Auxiliary resource statuses, for their readiness to be looked at again (§3.3)."""
 
 
 class RefreshPodsResult(Frozen):
     allowed_pods: tuple[AllowedPod, ...] = ()
+    auxiliary_resource_statuses: tuple[AuxiliaryResourceStatus, ...] | None = None
+    """None: unchanged."""
 
 
 class CleanupInput(Frozen):

@@ -344,7 +344,9 @@ class DebugSessionWorkflow:
         try:
             result: RefreshPodsResult = await workflow.execute_activity(
                 REFRESH_PODS_ACTIVITY,
-                RefreshPodsInput(session=self._session, known=known),
+                RefreshPodsInput(
+                    session=self._session, known=known, auxiliary=self._status.auxiliary_resource_statuses
+                ),
                 result_type=RefreshPodsResult,
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=_REFRESH_RETRY,
@@ -357,7 +359,11 @@ class DebugSessionWorkflow:
         seen = {(p.namespace, p.name) for p in result.allowed_pods}
         added = tuple(p for p in self._status.allowed_pods if (p.namespace, p.name) not in before | seen)
         pods = (*result.allowed_pods, *added)
-        if pods != self._status.allowed_pods and self._status.state is SessionState.ACTIVE:
+        if self._status.state is not SessionState.ACTIVE:
+            return
+        if result.auxiliary_resource_statuses is not None:
+            self._update(auxiliary_resource_statuses=result.auxiliary_resource_statuses)
+        if pods != self._status.allowed_pods:
             self._update(allowed_pods=pods)
             self._search_attributes()
 

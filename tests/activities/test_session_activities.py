@@ -264,3 +264,24 @@ def test_aux_readiness_waits_with_a_timeout_and_never_fails_the_session(sim: Kub
         run(acts.cleanup, CleanupInput(session=session, deployed_resources=result.deployed_resources))
     finally:
         acts.close()
+
+
+def test_refresh_rechecks_auxiliary_readiness_while_active(sim: KubeSim, acts: SessionActivities) -> None:
+    """§3.3: readiness is looked at again on every refresh; an auxiliary object deleted behind the session's
+    back turns Failed, and an unchanged picture answers None (nothing for the workflow to write)."""
+    ensure_namespace(sim, "ns-recheck")
+    base = snapshot("minimal-debug", sim, "ns-recheck")
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{{ .Session.Name }}\ndata: {a: b}\n"
+    template = base.template.model_copy(
+        update={"auxiliary_resources": [AuxiliaryResource(name="config", category="configmap", template_string=cm)]}
+    )
+    session = base.model_copy(update={"template": template, "enabled_auxiliary_resources": ("config",)})
+    result: DeployResult = run(acts.deploy, DeployInput(session=session))
+    (status,) = result.auxiliary_resource_statuses
+    assert status.readiness_status == "Current"
+    refresh = RefreshPodsInput(session=session, known=result.allowed_pods, auxiliary=result.auxiliary_resource_statuses)
+    assert run(acts.refresh_pods, refresh).auxiliary_resource_statuses is None
+    core(sim).delete_namespaced_config_map(status.resource_name, "ns-recheck")
+    (after,) = run(acts.refresh_pods, refresh).auxiliary_resource_statuses
+    assert (after.readiness_status, after.ready, after.error) == ("Failed", False, "the object is gone")
+    run(acts.cleanup, CleanupInput(session=session, deployed_resources=result.deployed_resources))

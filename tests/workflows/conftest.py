@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from domain.session import AllowedPod, DeployedResource
+from domain.session import AllowedPod, AuxiliaryResourceStatus, DeployedResource
 from workflows.models import (
     CLEANUP_ACTIVITY,
     DEPLOY_ACTIVITY,
@@ -54,6 +54,8 @@ class FakeCluster:
     deploy_error: str | None = None
     report_partial: bool = True
     pods: tuple[AllowedPod, ...] = (AllowedPod(namespace="breakglass-debug", name="pod-1", node_name="n1", ready=True),)
+    aux_on_refresh: tuple[AuxiliaryResourceStatus, ...] | None = None
+    """What a refresh reports about auxiliary readiness (None: unchanged)."""
 
     def activities(self) -> list[Callable[..., Any]]:
         @activity.defn(name=DEPLOY_ACTIVITY)
@@ -87,7 +89,7 @@ class FakeCluster:
         @activity.defn(name=REFRESH_PODS_ACTIVITY)
         async def refresh(input: RefreshPodsInput) -> RefreshPodsResult:
             self.refreshes += 1
-            return RefreshPodsResult(allowed_pods=self.pods)
+            return RefreshPodsResult(allowed_pods=self.pods, auxiliary_resource_statuses=self.aux_on_refresh)
 
         return [deploy, cleanup, notify, refresh]
 

@@ -12,6 +12,7 @@ from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowUpda
 from temporalio.exceptions import ApplicationError, CancelledError
 
 from domain.resolution.resolved import ResolvedSession
+from domain.session import AuxiliaryResourceStatus
 from tests.conftest import REPO
 from tests.workflows.conftest import Harness
 from workflows.models import (
@@ -391,3 +392,16 @@ async def test_cleanup_runs_even_when_a_failed_deploy_reported_nothing(harness: 
     assert final.state is SessionState.FAILED
     (cleanup,) = harness.cluster.cleaned  # the activity re-renders the plan and removes what it finds
     assert cleanup.deployed_resources == ()
+
+
+async def test_refresh_keeps_auxiliary_readiness_current(harness: Harness) -> None:
+    settings = SETTINGS.model_copy(update={"pod_refresh_interval": timedelta(seconds=3)})
+    handle = await start(harness, auto_session(), settings)
+    s = await until(harness, handle, SessionState.ACTIVE)
+    assert s.auxiliary_resource_statuses == ()
+    gone = AuxiliaryResourceStatus(name="config", created=True, readiness_status="Failed", error="the object is gone")
+    harness.cluster.aux_on_refresh = (gone,)
+    await harness.env.sleep(timedelta(seconds=4))
+    assert (await status(handle)).auxiliary_resource_statuses == (gone,)
+    await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=ALICE))
+    await handle.result()
