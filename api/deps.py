@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from temporalio.client import Client
 
+from api.admission_guard import AdmissionGuard
 from api.cluster_health import ClusterHealth
 from api.errors import ApiError
 from api.oidc import OidcVerifier
@@ -30,6 +31,8 @@ class ApiState:
     health: ClusterHealth
     tokens: dict[str, Identity] = field(default_factory=dict)
     oidc: OidcVerifier | None = None
+    admission: AdmissionGuard = field(default_factory=AdmissionGuard)
+    """Serialises creates per template and counts starts visibility does not list yet (session limits)."""
 
 
 def get_state(request: Request) -> ApiState:

@@ -121,12 +121,18 @@ async def _open_counts(state: ApiState, template: str, who: Identity) -> dict[st
         f"{sa.STATE.name} IN ({', '.join(repr(s) for s in OPEN_STATES)})"
     )
     counts: dict[str, list[int]] = {}
-    async for wf in state.client.list_workflows(query):
-        binding = wf.typed_search_attributes.get(sa.BINDING) or ""
-        requester = wf.typed_search_attributes.get(sa.REQUESTER) or ""
+    visible: set[str] = set()
+
+    def count(binding: str, requester: str) -> None:
         entry = counts.setdefault(binding, [0, 0])
         entry[1] += 1
         entry[0] += int(identity_match(requester, who))
+
+    async for wf in state.client.list_workflows(query):
+        visible.add(wf.id)
+        count(wf.typed_search_attributes.get(sa.BINDING) or "", wf.typed_search_attributes.get(sa.REQUESTER) or "")
+    for recent in state.admission.unseen(template, visible):  # started here, not listed by visibility yet
+        count(recent.binding, recent.requester)
     return {b: OpenSessionCounts(mine=c[0], total=c[1]) for b, c in counts.items()}
 
 
@@ -137,6 +143,14 @@ async def _open_counts(state: ApiState, template: str, who: Identity) -> dict[st
 async def create_session(body: CreateSessionRequest, who: Caller, state: State, catalog: CatalogDep) -> JSONResponse:
     """Admit the request (same rules as `dsctl preview`) and start its workflow."""
     template = body.template_ref.strip()
+    # Count and start under the template's lock, so that two creates cannot both take the last place.
+    async with state.admission.lock(template):
+        return await _admit_and_start(body, who, state, catalog, template)
+
+
+async def _admit_and_start(
+    body: CreateSessionRequest, who: Identity, state: ApiState, catalog: Any, template: str
+) -> JSONResponse:
     counts = await _open_counts(state, template, who) if template and SAFE_NAME.match(template) else {}
     resolution = resolve_session(
         catalog,
@@ -159,6 +173,8 @@ async def create_session(body: CreateSessionRequest, who: Caller, state: State, 
         )
     except WorkflowAlreadyStartedError as exc:
         raise ApiError(409, "session already exists") from exc
+    binding = session.binding.ref if session.binding else ""
+    state.admission.started(template, session.name, binding, session.requester.username)
     status = SessionStatus(
         name=session.name,
         created_at=session.created_at,

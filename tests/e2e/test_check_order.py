@@ -130,3 +130,19 @@ async def test_a_burst_of_actions_on_one_session_never_gets_a_500(api: httpx.Asy
         }
         assert seen <= allowed, seen - allowed
         assert (403, "only requester or active owner/participant roles can renew") in seen
+
+
+async def test_concurrent_creates_cannot_both_take_the_last_place(api: httpx.AsyncClient) -> None:
+    """sre-production-access allows sam one open session: of five simultaneous requests exactly one is
+    admitted, although visibility lists a new session only a moment after it started."""
+    answers = await asyncio.gather(
+        *(api.post("/api/v1/debug-sessions", json=PROD, headers=auth("sam")) for _ in range(5))
+    )
+    created = [r.json()["metadata"]["name"] for r in answers if r.status_code == 201]
+    refused = {(r.status_code, r.json()["error"]) for r in answers if r.status_code != 201}
+    try:
+        assert len(created) == 1
+        assert refused == {(403, "session limit reached: maximum 1 active sessions per user allowed via this binding")}
+    finally:
+        for name in created:
+            await api.post(f"/api/v1/debug-sessions/{name}/terminate", headers=auth("ops"))
