@@ -40,6 +40,10 @@ class AdmissionGuard:
         """Remember a start (call it with the template's lock held, right after the workflow started)."""
         self._recent.setdefault(template, []).append(RecentStart(name, binding, requester, time.monotonic()))
 
+    def forget(self, template: str, names: set[str]) -> None:
+        """Visibility lists these now (in whatever state): stop counting them from memory."""
+        self._recent[template] = [r for r in self._recent.get(template, []) if r.name not in names]
+
     def unseen(self, template: str, visible: set[str]) -> list[RecentStart]:
         """Recent starts of `template` that visibility did not list (forgotten after `remember_for`)."""
         horizon = time.monotonic() - self.remember_for

@@ -131,8 +131,15 @@ async def _open_counts(state: ApiState, template: str, who: Identity) -> dict[st
     async for wf in state.client.list_workflows(query):
         visible.add(wf.id)
         count(wf.typed_search_attributes.get(sa.BINDING) or "", wf.typed_search_attributes.get(sa.REQUESTER) or "")
-    for recent in state.admission.unseen(template, visible):  # started here, not listed by visibility yet
-        count(recent.binding, recent.requester)
+    state.admission.forget(template, visible)
+    unseen = state.admission.unseen(template, visible)
+    if unseen:  # started here and not listed as open: not visible yet, or already ended (then forget it)
+        ids = ", ".join(_quote(r.name) for r in unseen)
+        known = {wf.id async for wf in state.client.list_workflows(f"WorkflowId IN ({ids})")}
+        state.admission.forget(template, known)
+        for recent in unseen:
+            if recent.name not in known:
+                count(recent.binding, recent.requester)
     return {b: OpenSessionCounts(mine=c[0], total=c[1]) for b, c in counts.items()}
 
 

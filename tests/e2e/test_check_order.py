@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Stack
-from tests.e2e.test_access_matrix import PROD, closed, session
+from tests.e2e.test_access_matrix import PROD, closed, session, until_listed
 from tests.e2e.test_api_e2e import api, auth, wait_for  # noqa: F401  (api: a fixture)
 
 pytestmark = pytest.mark.e2e
@@ -146,3 +146,13 @@ async def test_concurrent_creates_cannot_both_take_the_last_place(api: httpx.Asy
     finally:
         for name in created:
             await api.post(f"/api/v1/debug-sessions/{name}/terminate", headers=auth("ops"))
+
+
+async def test_an_ended_session_frees_its_place_at_once(api: httpx.AsyncClient) -> None:
+    """The limit counter's memory of recent starts never outlives the session: terminate, then create again."""
+    for _ in range(2):
+        resp = await api.post("/api/v1/debug-sessions", json=PROD, headers=auth("sam"))
+        assert resp.status_code == 201, resp.text
+        name = resp.json()["metadata"]["name"]
+        await api.post(f"/api/v1/debug-sessions/{name}/terminate", headers=auth("sam"))
+        await until_listed(api, name, "Terminated")  # visibility itself lags a moment; that is not the point
