@@ -10,7 +10,8 @@ from domain.resolution.resolved import ResolvedSession
 from workflows.models import SessionStatus
 
 
-def _time(t: datetime | None) -> str | None:
+def rfc3339(t: datetime | None) -> str | None:
+    """A timestamp as the API shows it: RFC 3339 in whole seconds, UTC."""
     return t.strftime("%Y-%m-%dT%H:%M:%SZ") if t is not None else None
 
 
@@ -21,7 +22,7 @@ def _dump(model: Any) -> Any:
 
 def _times(value: Any) -> Any:
     if isinstance(value, datetime):
-        return _time(value)
+        return rfc3339(value)
     if isinstance(value, dict):
         return {k: _times(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -60,9 +61,9 @@ def debug_session(session: ResolvedSession, status: SessionStatus, **extra: Any)
         "approval": {
             "required": approval.required,
             "approvedBy": approval.approved_by,
-            "approvedAt": _time(approval.approved_at),
+            "approvedAt": rfc3339(approval.approved_at),
             "rejectedBy": approval.rejected_by,
-            "rejectedAt": _time(approval.rejected_at),
+            "rejectedAt": rfc3339(approval.rejected_at),
             "reason": approval.reason or None,
         },
         "participants": [
@@ -71,13 +72,13 @@ def debug_session(session: ResolvedSession, status: SessionStatus, **extra: Any)
                 "email": p.email,
                 "displayName": p.display_name,
                 "role": p.role,
-                "joinedAt": _time(p.joined_at),
-                "leftAt": _time(p.left_at),
+                "joinedAt": rfc3339(p.joined_at),
+                "leftAt": rfc3339(p.left_at),
             }
             for p in status.participants
         ],
-        "startsAt": _time(status.starts_at),
-        "expiresAt": _time(status.expires_at),
+        "startsAt": rfc3339(status.starts_at),
+        "expiresAt": rfc3339(status.expires_at),
         "renewalCount": status.renewal_count,
         "allowedPods": [_dump(p) for p in status.allowed_pods],
         "allowedPodOperations": _dump(status.allowed_pod_operations),
@@ -96,7 +97,7 @@ def debug_session(session: ResolvedSession, status: SessionStatus, **extra: Any)
         "resolvedTemplate": session.template.model_dump(mode="json", by_alias=True, exclude_none=True)
         | {"constraints": session.constraints.model_dump(mode="json", by_alias=True)},
         "warnings": list(status.warnings),
-        "events": [{"at": _time(e.at), "type": e.type, "message": e.message} for e in status.events],
+        "events": [{"at": rfc3339(e.at), "type": e.type, "message": e.message} for e in status.events],
     }
     return {
         "apiVersion": API_VERSION,
@@ -106,7 +107,7 @@ def debug_session(session: ResolvedSession, status: SessionStatus, **extra: Any)
             "namespace": session.namespace,
             "labels": session.labels,
             "annotations": session.annotations,
-            "creationTimestamp": _time(session.created_at),
+            "creationTimestamp": rfc3339(session.created_at),
         },
         "spec": {k: v for k, v in spec.items() if v is not None},
         "status": {k: v for k, v in body_status.items() if v is not None},

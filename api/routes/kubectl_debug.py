@@ -9,13 +9,13 @@ or node → the operation.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
 
 from api.deps import ApiState, Caller, State, actor_for
 from api.errors import ApiError
+from api.views import rfc3339
 from api.workflow_calls import Check, handle_for, run_update
 from domain.debug_operations import (
     DebugRequest,
@@ -37,10 +37,6 @@ from workflows.models import (
 from workflows.session import DebugSessionWorkflow
 
 router = APIRouter(tags=["kubectl-debug"])
-
-
-def _time(t: datetime | None) -> str | None:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ") if t is not None else None
 
 
 def _preamble(who: Identity, state: ApiState) -> Check:
@@ -78,7 +74,7 @@ async def inject_ephemeral_container(
         "container": e.container_name,
         "pod": e.pod_name,
         "namespace": e.namespace,
-        "stopsAt": _time(e.stops_at),
+        "stopsAt": rfc3339(e.stops_at),
     }
 
 
@@ -100,7 +96,7 @@ async def create_pod_copy(name: str, body: PodCopyRequest, who: Caller, state: S
         "copyNamespace": c.copy_namespace,
         "originalPod": c.original_pod,
         "originalNamespace": c.original_namespace,
-        "expiresAt": _time(c.expires_at),
+        "expiresAt": rfc3339(c.expires_at),
     }
 
 
@@ -121,5 +117,5 @@ async def create_node_debug_pod(name: str, body: NodeDebugPodRequest, who: Calle
         "namespace": n.namespace,
         "node": n.node_name,
         "image": n.image,
-        "stopsAt": _time(n.stops_at),
+        "stopsAt": rfc3339(n.stops_at),
     }

@@ -277,19 +277,7 @@ async def approve(
     name: str, who: Caller, state: State, catalog: CatalogDep, body: DecisionBody | None = None
 ) -> dict[str, Any]:
     """Record an approval; the session activates when its resources are deployed."""
-    handle, session, current = await load_session(state, name)
-    if current.state is SessionState.PENDING_APPROVAL:  # §1.9: the state is checked first
-        _binding_must_be_active(session, catalog, "approve")
-    actor, reason = actor_for(who, state), (body or DecisionBody()).reason
-    status = await run_update(
-        handle,
-        DebugSessionWorkflow.approve,
-        ApproveInput(actor=actor, reason=reason),
-        lambda s, st, now: policy.check_decision(
-            s, st, actor, reason, now, rejecting=False, timeout=state.settings.approval_timeout_delta
-        ),
-    )
-    return _view(session, status, who)
+    return await _decide(name, who, state, catalog, (body or DecisionBody()).reason, rejecting=False)
 
 
 @router.post("/{name}/reject")
@@ -297,16 +285,25 @@ async def reject(
     name: str, who: Caller, state: State, catalog: CatalogDep, body: DecisionBody | None = None
 ) -> dict[str, Any]:
     """Reject: the session ends Failed."""
+    return await _decide(name, who, state, catalog, (body or DecisionBody()).reason, rejecting=True)
+
+
+async def _decide(
+    name: str, who: Identity, state: ApiState, catalog: Any, reason: str, *, rejecting: bool
+) -> dict[str, Any]:
+    """Approve or reject (§1.9/§1.10): the same checks, in the same order, for both."""
     handle, session, current = await load_session(state, name)
     if current.state is SessionState.PENDING_APPROVAL:  # §1.9: the state is checked first
-        _binding_must_be_active(session, catalog, "reject")
-    actor, reason = actor_for(who, state), (body or DecisionBody()).reason
+        _binding_must_be_active(session, catalog, "reject" if rejecting else "approve")
+    actor = actor_for(who, state)
+    update: Any = DebugSessionWorkflow.reject if rejecting else DebugSessionWorkflow.approve
+    arg = RejectInput(actor=actor, reason=reason) if rejecting else ApproveInput(actor=actor, reason=reason)
     status = await run_update(
         handle,
-        DebugSessionWorkflow.reject,
-        RejectInput(actor=actor, reason=reason),
+        update,
+        arg,
         lambda s, st, now: policy.check_decision(
-            s, st, actor, reason, now, rejecting=True, timeout=state.settings.approval_timeout_delta
+            s, st, actor, reason, now, rejecting=rejecting, timeout=state.settings.approval_timeout_delta
         ),
     )
     return _view(session, status, who)
