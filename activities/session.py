@@ -61,9 +61,9 @@ class ActivitySettings:
     """How long deploy waits for auxiliary resources to become Current (readiness never fails a session)."""
     poll_interval: timedelta = timedelta(milliseconds=250)
     heartbeat_after: timedelta = timedelta(seconds=1)
-    """Deploy heartbeats once it has run this long (never later than a quarter of its heartbeat timeout):
-    a deploy that is done sooner sends none. Each heartbeat is a write on the Temporal server, and the
-    heartbeat timeout counts from the start of the activity anyway, so a worker lost early is still seen."""
+    """Deploy and cleanup heartbeat once they have run this long (never later than a quarter of a heartbeat
+    timeout): one done sooner sends none. Each heartbeat is a write on the Temporal server, and a heartbeat
+    timeout counts from the start of the activity anyway, so a worker lost early is still seen."""
 
 
 class _Heartbeat:
@@ -396,10 +396,11 @@ class SessionActivities:
         }
         remaining: list[DeployedResource] = []
         errors: list[str] = []
+        heartbeat = _Heartbeat(self.settings.heartbeat_after)  # progress for the Temporal UI, if it is slow
         for res in reversed(input.deployed_resources):
             if (res.kind, res.name) in keep:
                 continue
-            activity.heartbeat(f"{res.kind}/{res.namespace}/{res.name}")
+            heartbeat(f"{res.kind}/{res.namespace}/{res.name}")
             try:
                 client.delete(res.api_version, res.kind, res.name, res.namespace or None, res.uid or None)
             except KubeError as exc:

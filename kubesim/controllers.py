@@ -11,6 +11,7 @@ import re
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,15 +118,33 @@ class Controllers:
         self._stop = threading.Event()
         self._gc_needed = True
         self._deadlines: dict[str, float] = {}
-        self._owners: dict[tuple[str, str], tuple[int, dict[str, list[Obj]]]] = {}
-        """Per (resource key, namespace): the store's resourceVersion and the objects by controller uid."""
+        self._owners: dict[str, dict[tuple[str, str], dict[str, Obj]]] = {}
+        """Per resource key: its objects by (namespace, controller uid), then by name; built from the store on
+        first use, then kept current from the store's events (rebuilding it after every write made each
+        pass cost the square of the number of objects)."""
         self._first_seen: dict[str, float] = {}
         self._ip_next: dict[str, int] = {}
         self._thread: threading.Thread | None = None
         self._orphaned_custom: set[str] = set()
+        self._settled: dict[str, dict[str, tuple[Any, ...]]] = {"deployment": {}, "replicaset": {}}
+        """Per controller, per object uid: the inputs (the object's resourceVersion and those of the objects
+        it owns) of its last reconcile that wrote nothing at all. While they are unchanged the reconcile is
+        skipped: it is a function of exactly those inputs, so it would write nothing again. Every pass used
+        to redo every object, which made a busy cluster's controller CPU grow with the square of its size."""
+        self._unsettled = False
+        """Set by a reconcile that gave up on an error: such an outcome is not settled (it may work later)."""
         api.store.add_listener(self._on_event)
 
     def _on_event(self, ev: Event) -> None:
+        index = self._owners.get(ev.key)
+        if index is not None:
+            if ev.old is not None:
+                self._unindex(index, ev.old)
+            if ev.type != "DELETED":
+                self._index(index, ev.obj)
+        if ev.type == "DELETED":
+            for memo in self._settled.values():
+                memo.pop(ev.obj["metadata"].get("uid", ""), None)
         if ev.key == _CRD_KEY:
             self._register_crd(ev)
         if ev.type == "DELETED" or ev.obj["metadata"].get("deletionTimestamp"):
@@ -374,25 +393,52 @@ class Controllers:
             self._gc_needed = True
 
     def _owned(self, key: str, namespace: str, owner_uid: str) -> list[Obj]:
-        """The objects whose controller is `owner_uid`, in key order. The index is rebuilt only when the
-        store has changed since it was made, so a pass over many owners lists each namespace once."""
-        rv = self.api.store.resource_version
-        cached = self._owners.get((key, namespace))
-        if cached is None or cached[0] != rv:
-            index: dict[str, list[Obj]] = {}
-            for o in self.api.store.list(key, namespace):
-                uid = _controller_uid(o)
-                if uid is not None:
-                    index.setdefault(uid, []).append(o)
-            if len(self._owners) > 256:
-                self._owners.clear()
-            cached = self._owners[(key, namespace)] = (rv, index)
-        return list(cached[1].get(owner_uid, ()))
+        """The objects of `key` in `namespace` whose controller is `owner_uid`, by name."""
+        index = self._owners.get(key)
+        if index is None:
+            index = self._owners[key] = {}
+            for o in self.api.store.list(key):
+                self._index(index, o)
+        found = index.get((namespace, owner_uid), {})
+        return [found[name] for name in sorted(found)]
+
+    @staticmethod
+    def _index(index: dict[tuple[str, str], dict[str, Obj]], obj: Obj) -> None:
+        uid = _controller_uid(obj)
+        if uid is not None:
+            m = obj["metadata"]
+            index.setdefault((m.get("namespace", ""), uid), {})[m["name"]] = obj
+
+    @staticmethod
+    def _unindex(index: dict[tuple[str, str], dict[str, Obj]], obj: Obj) -> None:
+        uid = _controller_uid(obj)
+        if uid is not None:
+            m = obj["metadata"]
+            bucket = index.get((m.get("namespace", ""), uid))
+            if bucket is not None:
+                bucket.pop(m["name"], None)
+                if not bucket:
+                    del index[(m.get("namespace", ""), uid)]
+
+    def _settle(self, controller: str, obj: Obj, owned_key: str, reconcile: Callable[[Obj], None]) -> None:
+        """Reconcile `obj` unless its inputs are those of a reconcile that wrote nothing (see `_settled`)."""
+        m = obj["metadata"]
+        owned = self._owned(owned_key, m["namespace"], m["uid"])
+        inputs = (m["resourceVersion"], *((o["metadata"]["uid"], o["metadata"]["resourceVersion"]) for o in owned))
+        memo = self._settled[controller]
+        if memo.get(m["uid"]) == inputs:
+            return
+        before, self._unsettled = self.api.store.resource_version, False
+        reconcile(obj)
+        if self.api.store.resource_version == before and not self._unsettled:
+            memo[m["uid"]] = inputs
+        else:
+            memo.pop(m["uid"], None)
 
     def _deployments(self) -> None:
         for d in self.api.store.list("apps/deployments"):
             if not d["metadata"].get("deletionTimestamp"):
-                self._deployment(d)
+                self._settle("deployment", d, "apps/replicasets", self._deployment)
 
     def _deployment(self, d: Obj) -> None:
         rs_rt = self._rt("apps/replicasets")
@@ -441,6 +487,7 @@ class Controllers:
                     "deployment-controller",
                 )
             except ApiError:
+                self._unsettled = True  # tried again on the next pass
                 return
         elif current["spec"].get("replicas") != replicas:
             before = current["spec"].get("replicas")
@@ -539,73 +586,75 @@ class Controllers:
         )
 
     def _replicasets(self) -> None:
+        for rs in self.api.store.list("apps/replicasets"):
+            if not rs["metadata"].get("deletionTimestamp"):
+                self._settle("replicaset", rs, "/pods", self._replicaset)
+
+    def _replicaset(self, rs: Obj) -> None:
         pod_rt = self._rt("/pods")
         rs_rt = self._rt("apps/replicasets")
-        for rs in self.api.store.list("apps/replicasets"):
-            m = rs["metadata"]
-            if m.get("deletionTimestamp"):
-                continue
-            ns = m["namespace"]
-            want = int(rs["spec"].get("replicas", 1))
-            pods = [p for p in self._owned("/pods", ns, m["uid"]) if not p["metadata"].get("deletionTimestamp")]
-            tmpl = rs["spec"].get("template") or {}
-            for _ in range(want - len(pods)):
-                body = {
-                    "metadata": {
-                        "generateName": f"{m['name']}-",
-                        "namespace": ns,
-                        "labels": dict((tmpl.get("metadata") or {}).get("labels") or {}),
-                        "annotations": dict((tmpl.get("metadata") or {}).get("annotations") or {}),
-                        "ownerReferences": [_owner_ref(rs)],
-                    },
-                    "spec": copy.deepcopy(tmpl.get("spec") or {}),
-                }
+        m = rs["metadata"]
+        ns = m["namespace"]
+        want = int(rs["spec"].get("replicas", 1))
+        pods = [p for p in self._owned("/pods", ns, m["uid"]) if not p["metadata"].get("deletionTimestamp")]
+        tmpl = rs["spec"].get("template") or {}
+        for _ in range(want - len(pods)):
+            body = {
+                "metadata": {
+                    "generateName": f"{m['name']}-",
+                    "namespace": ns,
+                    "labels": dict((tmpl.get("metadata") or {}).get("labels") or {}),
+                    "annotations": dict((tmpl.get("metadata") or {}).get("annotations") or {}),
+                    "ownerReferences": [_owner_ref(rs)],
+                },
+                "spec": copy.deepcopy(tmpl.get("spec") or {}),
+            }
+            try:
+                pod = self.api.create(pod_rt, ns, body)
+                self.event(
+                    rs,
+                    "Normal",
+                    "SuccessfulCreate",
+                    f"Created pod: {pod['metadata']['name']}",
+                    "replicaset-controller",
+                )
+            except ApiError as exc:
+                self.event(
+                    rs,
+                    "Warning",
+                    "FailedCreate",
+                    f"Error creating: {exc.message}",
+                    "replicaset-controller",
+                )
+                break
+        if len(pods) > want:
+            victims = sorted(pods, key=lambda p: (pod_ready(p), p["metadata"]["creationTimestamp"]))
+            for p in victims[: len(pods) - want]:
                 try:
-                    pod = self.api.create(pod_rt, ns, body)
+                    self.api.delete(pod_rt, ns, p["metadata"]["name"], DeleteOptions())
                     self.event(
                         rs,
                         "Normal",
-                        "SuccessfulCreate",
-                        f"Created pod: {pod['metadata']['name']}",
+                        "SuccessfulDelete",
+                        f"Deleted pod: {p['metadata']['name']}",
                         "replicaset-controller",
                     )
-                except ApiError as exc:
-                    self.event(
-                        rs,
-                        "Warning",
-                        "FailedCreate",
-                        f"Error creating: {exc.message}",
-                        "replicaset-controller",
-                    )
-                    break
-            if len(pods) > want:
-                victims = sorted(pods, key=lambda p: (pod_ready(p), p["metadata"]["creationTimestamp"]))
-                for p in victims[: len(pods) - want]:
-                    try:
-                        self.api.delete(pod_rt, ns, p["metadata"]["name"], DeleteOptions())
-                        self.event(
-                            rs,
-                            "Normal",
-                            "SuccessfulDelete",
-                            f"Deleted pod: {p['metadata']['name']}",
-                            "replicaset-controller",
-                        )
-                    except ApiError:
-                        pass
-            pods = [p for p in self._owned("/pods", ns, m["uid"]) if not p["metadata"].get("deletionTimestamp")]
-            ready = sum(1 for p in pods if pod_ready(p))
+                except ApiError:
+                    self._unsettled = True  # tried again on the next pass
+        pods = [p for p in self._owned("/pods", ns, m["uid"]) if not p["metadata"].get("deletionTimestamp")]
+        ready = sum(1 for p in pods if pod_ready(p))
 
-            def status(o: Obj, n: int = len(pods), r: int = ready) -> None:
-                st: Obj = {
-                    "replicas": n,
-                    "fullyLabeledReplicas": n,
-                    "readyReplicas": r,
-                    "availableReplicas": r,
-                    "observedGeneration": o["metadata"].get("generation", 1),
-                }
-                o["status"] = {k: v for k, v in st.items() if v or k == "replicas"}
+        def status(o: Obj, n: int = len(pods), r: int = ready) -> None:
+            st: Obj = {
+                "replicas": n,
+                "fullyLabeledReplicas": n,
+                "readyReplicas": r,
+                "availableReplicas": r,
+                "observedGeneration": o["metadata"].get("generation", 1),
+            }
+            o["status"] = {k: v for k, v in st.items() if v or k == "replicas"}
 
-            self.api.mutate(rs_rt, ns, m["name"], status)
+        self.api.mutate(rs_rt, ns, m["name"], status)
 
     def _daemonsets(self) -> None:
         nodes = self.api.store.list("/nodes")

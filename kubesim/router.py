@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
@@ -370,6 +371,9 @@ class Router:
     def _patch_body(self, req: Request, ctype: str) -> Any:
         try:
             if ctype.startswith("application/apply-patch+yaml"):
+                # Clients mostly send JSON (a subset of YAML) here: the JSON parser is ~50 times faster.
+                with contextlib.suppress(ValueError):
+                    return json.loads(req.body)
                 return yaml.safe_load(req.body)
             return json.loads(req.body)
         except (ValueError, yaml.YAMLError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -283,6 +284,66 @@ def test_deleting_deployment_removes_pods(http: httpx.Client) -> None:
     assert not http.get("/apis/apps/v1/namespaces/default/replicasets", params={"labelSelector": "app=api"}).json()[
         "items"
     ]
+
+
+def _deployment(name: str, replicas: int) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": _pod_spec()},
+        },
+    }
+
+
+def test_settled_controllers_still_react_to_their_inputs(http: httpx.Client) -> None:
+    """The Deployment and ReplicaSet controllers skip objects whose inputs are unchanged since a reconcile
+    that wrote nothing: a change to the object itself (scale) or to what it owns (a deleted pod) still
+    reaches them."""
+    assert http.post("/apis/apps/v1/namespaces/default/deployments", json=_deployment("settle", 1)).status_code == 201
+    first = wait_for(lambda: [p for p in _pods(http, "app=settle") if p["status"].get("phase") == "Running"])
+    http.delete(f"/api/v1/namespaces/default/pods/{first[0]['metadata']['name']}")
+    replaced = wait_for(
+        lambda: [
+            p
+            for p in _pods(http, "app=settle")
+            if p["metadata"]["name"] != first[0]["metadata"]["name"] and not p["metadata"].get("deletionTimestamp")
+        ]
+    )
+    assert len(replaced) == 1
+    scale = {"spec": {"replicas": 3}}
+    headers = {"Content-Type": "application/merge-patch+json"}
+    http.patch("/apis/apps/v1/namespaces/default/deployments/settle", json=scale, headers=headers)
+    _nodes_of(http, "app=settle", 3)
+    wait_for(
+        lambda: (
+            http.get("/apis/apps/v1/namespaces/default/deployments/settle").json()["status"].get("readyReplicas") == 3
+        )
+    )
+    http.delete("/apis/apps/v1/namespaces/default/deployments/settle")
+    wait_for(lambda: not _pods(http, "app=settle"))
+
+
+def test_replicaset_blocked_by_quota_resumes_when_the_quota_goes(http: httpx.Client) -> None:
+    """A reconcile that failed (quota) is never taken as settled: when the quota goes, the pods come."""
+    http.post("/api/v1/namespaces", json={"metadata": {"name": "tight"}})
+    quota = {"metadata": {"name": "one-pod"}, "spec": {"hard": {"pods": "1"}}}
+    assert http.post("/api/v1/namespaces/tight/resourcequotas", json=quota).status_code == 201
+    assert http.post("/apis/apps/v1/namespaces/tight/deployments", json=_deployment("capped", 3)).status_code == 201
+    wait_for(lambda: len(_pods(http, "app=capped", "tight")) == 1)
+    failed = wait_for(
+        lambda: http.get("/api/v1/namespaces/tight/events", params={"fieldSelector": "reason=FailedCreate"}).json()[
+            "items"
+        ]
+    )
+    assert "exceeded quota" in failed[0]["message"]
+    wait_for(lambda: [p for p in _pods(http, "app=capped", "tight") if p["status"].get("phase") == "Running"])
+    time.sleep(0.3)  # nothing left to change but the quota: the controllers have gone quiet
+    http.delete("/api/v1/namespaces/tight/resourcequotas/one-pod")
+    wait_for(lambda: len(_pods(http, "app=capped", "tight")) == 3)
 
 
 def test_namespace_deletion_removes_contents(http: httpx.Client) -> None:
