@@ -77,6 +77,20 @@ async def test_auto_approved_deployment_session_end_to_end(stack: Stack, kube: A
         for d in apps(kube).list_namespaced_deployment("breakglass-debug").items
         if d.metadata.name == session.name
     ] == []
+    # Each upsert is a visibility write on the server: the session makes two, with only what changed
+    # (the start carries the rest), and no TemporalChangeVersion upserts from workflow.patched().
+    history = await handle.fetch_history()
+    upserts = [
+        {k: json.loads(v.data) for k, v in e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields.items()}
+        for e in history.events
+        if e.HasField("upsert_workflow_search_attributes_event_attributes")
+    ]  # fmt: skip
+    assert [sorted(u) for u in upserts] == [
+        ["DebugSessionAccess", "DebugSessionExpiresAt", "DebugSessionLiveUntil", "DebugSessionParticipants", "DebugSessionState"],
+        ["DebugSessionAccess", "DebugSessionState"],
+    ]  # fmt: skip
+    assert [u["DebugSessionState"] for u in upserts] == ["Active", "Terminated"]
+    assert upserts[1]["DebugSessionAccess"] == []
 
 
 async def test_operator_approves_with_the_temporal_cli(stack: Stack, kube: Any) -> None:

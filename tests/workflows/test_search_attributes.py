@@ -132,3 +132,17 @@ def test_invitees_read_by_username_or_email() -> None:
     session = with_approvers(users=("lena",)).model_copy(update={"invited_participants": ("Eve@Elsewhere.org",)})
     assert row(session, EVE) == (True, False)
     assert row(session, Identity(username="eve2")) == (False, False)
+
+
+def test_a_session_starts_with_the_tracked_attributes_of_a_pending_session() -> None:
+    """The start carries state, participants, access and readers as the workflow would upsert them for a new
+    session, so its first upsert holds only what really changed."""
+    session = approval_session(invited_participants=("peer@example.com",))
+    start = sa.initial(session)
+    assert start.get(sa.STATE) == "Pending"
+    assert start.get(sa.PARTICIPANTS) == []
+    assert start.get(sa.ACCESS) == ["op:exec", "op:attach", "op:portforward"]  # no pods, no operators yet
+    assert start.get(sa.READERS) == sa.readers(session, ("peer@example.com",))
+    assert start.get(sa.EXPIRES_AT) is None
+    assert start.get(sa.LIVE_UNTIL) is None
+    assert (start.get(sa.CLUSTER), start.get(sa.TEMPLATE)) == (session.cluster.name, session.template_name)
