@@ -38,21 +38,29 @@ class FloorWorkflow:
 @workflow.defn(name="FloorWithActionsWorkflow")
 class FloorWithActionsWorkflow:
     """The floor plus the user actions every session has, as Workflow Updates that do nothing else: an
-    approval before the first activity (when `approval`), a terminate before the last one. What remains
-    between this and a session is the session's own work (cluster calls, state, search attributes)."""
+    approval before the first activity (when `approval`), a terminate before the last one. With `up` and
+    `down` naming activities that make a session's cluster calls (see bench/lifecycle.py), the first and the
+    last activity do those calls instead of nothing. What remains between this and a session is the
+    session's own work (state, search attributes, timers, rendering)."""
 
     def __init__(self) -> None:
         self.approved = False
         self.terminated = False
 
     @workflow.run
-    async def run(self, activities: int, local: int, approval: bool) -> None:
+    async def run(
+        self, activities: int, local: int, approval: bool, up: str = "noop", down: str = "noop", arg: str = "x"
+    ) -> None:
         """Wait for the approval, run the first activity and the local ones, wait for terminate, go on."""
         if approval:
             await workflow.wait_condition(lambda: self.approved)
-        await _shape(min(activities, 1), local)
+        await workflow.execute_activity(up, arg, start_to_close_timeout=_TIMEOUT)
+        for _ in range(local):
+            await workflow.execute_local_activity("noop", "x", start_to_close_timeout=_TIMEOUT)
         await workflow.wait_condition(lambda: self.terminated)
-        await _shape(activities - 1, 0)
+        for i in range(1, activities):
+            last = i == activities - 1
+            await workflow.execute_activity(down if last else "noop", arg, start_to_close_timeout=_TIMEOUT)
 
     @workflow.update
     async def approve(self) -> None:

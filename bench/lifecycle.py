@@ -5,7 +5,9 @@ create→Active (auto-approved sessions) and approve→Active (sessions needing 
 the floor: a trivial workflow calling the same number of no-op activities, at the same concurrency.
 
 It also runs, in the same run, "floor + actions": the floor plus the two user actions every session has
-(approve for half, terminate for all) as Workflow Updates that do nothing else. And it prints where the CPU
+(approve for half, terminate for all) as Workflow Updates that do nothing else; and "floor + actions +
+cluster": the same, with the first and last activity making a session's cluster calls (namespace, apply a
+one-replica Deployment, poll its pods until Ready, delete) and nothing else. And it prints where the CPU
 went in each phase, per session, by process (this one: client, worker and activities; the Temporal dev
 server; kubesim): on this 2-core machine every phase is CPU-bound, so the ratio of throughputs is in effect
 a ratio of CPU per session.
@@ -35,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import kubernetes
+from temporalio import activity
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -45,6 +48,7 @@ sys.path.insert(0, str(REPO))
 from activities.session import ActivitySettings, SessionActivities  # noqa: E402
 from bench.floor_workflow import FloorWithActionsWorkflow, FloorWorkflow, noop  # noqa: E402
 from domain.resolution.resolved import ResolvedCluster, ResolvedSession  # noqa: E402
+from kube.client import ClusterClient  # noqa: E402
 from temporal_setup import ensure_search_attributes  # noqa: E402
 from worker import build_worker  # noqa: E402
 from workflows import search_attributes as sa  # noqa: E402
@@ -202,10 +206,45 @@ class Phase:
         self.cpu = {k: v - self._cpu[k] for k, v in cpu_seconds().items()}
 
 
-async def floor_with_actions(env: WorkflowEnvironment, queue: str, shape: tuple[int, int], approval: bool) -> None:
+class ClusterCalls:
+    """A session's cluster calls and nothing else, as the activities `cluster_up` and `cluster_down`."""
+
+    NAMESPACE = "breakglass-debug"
+
+    def __init__(self, kubeconfig: Path, poll: timedelta) -> None:
+        self.client = ClusterClient(str(kubeconfig))
+        self.poll = poll.total_seconds()
+
+    @activity.defn(name="cluster_up")
+    def up(self, name: str) -> str:
+        """Look at the namespace, apply a one-replica Deployment, poll its pods until Ready (like deploy)."""
+        self.client.namespace_labels(self.NAMESPACE)
+        labels = {"debug-session": name}
+        pod = {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "debug", "image": "busybox:stable"}]}}
+        spec = {"replicas": 1, "selector": {"matchLabels": labels}, "template": pod}
+        meta = {"name": name, "namespace": self.NAMESPACE, "labels": labels}
+        self.client.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": spec})
+        while not (pods := self.client.list_pods(f"debug-session={name}")) or not all(
+            any(c.type == "Ready" and c.status == "True" for c in (p.status.conditions or [])) for p in pods
+        ):
+            time.sleep(self.poll)
+        return "ok"
+
+    @activity.defn(name="cluster_down")
+    def down(self, name: str) -> str:
+        """Delete the Deployment."""
+        self.client.delete("apps/v1", "Deployment", name, self.NAMESPACE, None)
+        return "ok"
+
+
+async def floor_with_actions(
+    env: WorkflowEnvironment, queue: str, shape: tuple[int, int], approval: bool, cluster: bool = False
+) -> None:
     """One FloorWithActionsWorkflow, driven like a session: approve (when needed), terminate, result."""
+    name = f"floor-actions-{uuid.uuid4().hex[:12]}"
+    calls = ["cluster_up", "cluster_down", name] if cluster else []
     handle = await env.client.start_workflow(
-        FloorWithActionsWorkflow.run, args=[*shape, approval], id=f"floor-actions-{uuid.uuid4().hex}", task_queue=queue
+        FloorWithActionsWorkflow.run, args=[*shape, approval, *calls], id=name, task_queue=queue
     )
     if approval:
         await handle.execute_update(FloorWithActionsWorkflow.approve)
@@ -281,6 +320,25 @@ async def main() -> None:
                         args.concurrency,
                         lambda i: floor_with_actions(env, floor_queue, shapes[0 if i < half else 1], i >= half),
                     )
+            cluster = ClusterCalls(sim.kubeconfig_path, acts.settings.poll_interval)
+            cluster_queue = "bench-floor-cluster"
+            with concurrent.futures.ThreadPoolExecutor(max_workers=32) as pool:
+                async with Worker(
+                    env.client,
+                    task_queue=cluster_queue,
+                    workflows=[FloorWithActionsWorkflow],
+                    activities=[noop, cluster.up, cluster.down],
+                    activity_executor=pool,
+                ):
+                    with Phase() as with_cluster:
+                        await bounded(
+                            args.sessions,
+                            args.concurrency,
+                            lambda i: floor_with_actions(
+                                env, cluster_queue, shapes[0 if i < half else 1], i >= half, cluster=True
+                            ),
+                        )
+            cluster.client.close()
     create_active = [a for a, _ in auto]
     approve_active = [a for a, _ in approved]
     rate, floor_rate = args.sessions / sessions.elapsed, args.sessions / floor.elapsed
@@ -292,11 +350,15 @@ async def main() -> None:
     shape = " / ".join(f"{a} no-op activities + {n} local ones" for a, n in shapes)
     print(f"floor           {floor_rate:.2f} workflows/s (half {shape}, like the sessions)")
     print(f"floor + actions {args.sessions / actions.elapsed:.2f} workflows/s (the floor + approve/terminate Updates)")
+    cluster_rate = args.sessions / with_cluster.elapsed
+    print(f"  + cluster     {cluster_rate:.2f} workflows/s (and the session's cluster calls, nothing else)")
     print(f"ratio           {rate / floor_rate:.2f} x the floor (goal >= 0.8)")
+    print(f"                {rate / cluster_rate:.2f} x floor + actions + cluster")
     print("CPU ms per session/workflow, by process:")
     roles = list(sessions.cpu)
     print(f"  {'phase':16}" + "".join(f"{r:>17}" for r in [*roles, "total"]))
-    for label, phase in (("sessions", sessions), ("floor", floor), ("floor + actions", actions)):
+    phases = (("sessions", sessions), ("floor", floor), ("floor + actions", actions), ("  + cluster", with_cluster))
+    for label, phase in phases:
         per = [1000 * phase.cpu[r] / args.sessions for r in roles]
         print(f"  {label:16}" + "".join(f"{v:17.1f}" for v in [*per, sum(per)]))
 
