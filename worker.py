@@ -36,6 +36,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.session import ActivitySettings, SessionActivities
 from activities.sweeper import OrphanSweeper
 from domain.durations import parse_duration
+from kube.client import preload
 from temporal_setup import ensure_search_attributes
 from workflows.models import TASK_QUEUE, SweepInput
 from workflows.session import DebugSessionWorkflow
@@ -147,6 +148,7 @@ def build_worker(
 ) -> Worker:
     """The session worker: the workflows plus the cluster activities (sync ones in the thread pool)."""
     install_workflow_code_cache(WORKFLOWS)
+    preload()  # the cluster client's lazy imports, which the first session after a start would wait for
     return Worker(
         client,
         task_queue=task_queue,

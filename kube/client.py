@@ -221,3 +221,10 @@ class ClusterClient:
             )
         patched: dict[str, Any] = self.api.sanitize_for_serialization(result)
         return patched
+
+
+def preload() -> None:
+    """Import now what the first cluster call would: `kubernetes` imports its API and model modules lazily,
+    and CoreV1Api alone takes most of a second, which the first session after a worker start would wait for."""
+    for name in ("CoreV1Api", "VersionApi", "V1Namespace", "V1ObjectMeta", "V1PodList", "V1Pod"):
+        getattr(kubernetes.client, name)
