@@ -1,4 +1,4 @@
-"""`dsctl dev --simulate` (what `make run` runs): comes up, serves the README walk-through, stops cleanly."""
+"""`dsctl dev --simulate` (what `make run` runs): comes up, runs the README walk-throughs as written, stops cleanly."""
 
 from __future__ import annotations
 
@@ -13,6 +13,29 @@ import httpx
 
 from tests.cli.test_dsctl_validate import DSCTL
 from tests.conftest import REPO
+
+
+def readme_block(heading: str) -> str:
+    """The first ```sh block after a README heading, as written."""
+    text = (REPO / "README.md").read_text()
+    after = text[text.index(heading) :]
+    start = after.index("```sh\n") + len("```sh\n")
+    return after[start : after.index("```\n", start)]
+
+
+def run_readme_block(heading: str, api_port: int, clusters: Path) -> str:
+    """Run a README walk-through with bash against this stack (its port and kubeconfigs); its output."""
+    script = (
+        readme_block(heading)
+        .replace("localhost:8080", f"127.0.0.1:{api_port}")
+        .replace(".run/clusters/", f"{clusters}/")
+    )
+    prelude = "SAM='Authorization: Bearer dev-sam-token'; LENA='Authorization: Bearer dev-lena-token'\n"
+    done = subprocess.run(
+        ["bash", "-c", prelude + script], cwd=REPO, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
 
 
 def free_port() -> int:
@@ -79,6 +102,22 @@ def test_dev_stack_walkthrough(tmp_path: Path) -> None:
                 http.post(f"/api/v1/debug-sessions/{name}/terminate", headers=sam).json()["status"]["state"]
                 == "Terminated"
             )
+        # The README's walk-throughs, as written (only the port and the kubeconfig directory differ)
+        clusters = tmp_path / "state" / "clusters"
+        out = run_readme_block("### A session, end to end, with curl", api_port, clusters)
+        assert '"canApprove":true' in out  # the approver's list
+        assert '"renewalCount":1' in out
+        assert out.count(" Running ") == 3  # kubectl get pods: the DaemonSet's pods
+        assert '"state":"Terminated"' in out
+        out = run_readme_block("### kubectl-debug operations, with curl", api_port, clusters)
+        for said in (
+            "Ephemeral container 'dbg' injected",
+            '["timeout","',
+            "pod copy created successfully",
+            "node debug pod created successfully",
+            '"state":"Terminated"',
+        ):
+            assert said in out, out
     finally:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
