@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from api.periodic import Periodic
+from api.views import rfc3339
 from domain.catalog.catalog import Catalog
 from kube.client import ClusterClient
 from kube.errors import KubeError
@@ -35,7 +36,7 @@ class ClusterHealth:
         if name not in self.results:
             return None
         healthy, checked, detail = self.results[name]
-        return {"healthy": healthy, "lastChecked": checked.strftime("%Y-%m-%dT%H:%M:%SZ"), "detail": detail}
+        return {"healthy": healthy, "lastChecked": rfc3339(checked), "detail": detail}
 
     async def check_all(self) -> None:
         """Check every cluster of the current catalog once (in threads: the client is synchronous)."""

@@ -45,6 +45,7 @@ from temporalio.worker import Worker
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from activities.pods import allowed_pod  # noqa: E402
 from activities.session import ActivitySettings, SessionActivities  # noqa: E402
 from bench.floor_workflow import FloorWithActionsWorkflow, FloorWorkflow, noop  # noqa: E402
 from domain.resolution.resolved import ResolvedCluster, ResolvedSession  # noqa: E402
@@ -225,7 +226,7 @@ class ClusterCalls:
         meta = {"name": name, "namespace": self.NAMESPACE, "labels": labels}
         self.client.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": spec})
         while not (pods := self.client.list_pods(f"debug-session={name}")) or not all(
-            any(c.type == "Ready" and c.status == "True" for c in (p.status.conditions or [])) for p in pods
+            allowed_pod(p).ready for p in pods
         ):
             time.sleep(self.poll)
         return "ok"

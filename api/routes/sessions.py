@@ -12,7 +12,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.deps import ApiState, Caller, CatalogDep, State, actor_for
 from api.errors import ApiError
-from api.views import debug_session
+from api.views import debug_session, rfc3339
 from api.workflow_calls import SAFE_NAME, handle_for, load_session, run_update
 from domain.durations import DurationError, parse_duration
 from domain.identity import Identity, identity_match
@@ -245,7 +245,7 @@ async def list_sessions(
                 "cluster": attrs.get(sa.CLUSTER) or "",
                 "requestedBy": requester,
                 "state": session_state,
-                "expiresAt": expires.strftime("%Y-%m-%dT%H:%M:%SZ") if expires else None,
+                "expiresAt": rfc3339(expires),
                 "participants": len(participants),
                 "isParticipant": any(identity_match(p, who) for p in participants),
                 "canApprove": access.can_decide,
@@ -338,7 +338,7 @@ async def renew(name: str, body: RenewBody, who: Caller, state: State) -> dict[s
     )
     return {
         "message": "session renewed successfully",
-        "newExpiresAt": result.new_expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "newExpiresAt": rfc3339(result.new_expires_at),
         "renewalCount": result.renewal_count,
     }
 
