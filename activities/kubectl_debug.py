@@ -18,6 +18,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.heartbeat import heartbeating
 from domain import debug_operations as ops
 from domain.resolution.resolved import ResolvedCluster, ResolvedSession
 from domain.session import AllowedPod, CopiedPod, DeployedResource, InjectedEphemeralContainer, NodeDebugPod
@@ -88,6 +89,7 @@ class KubectlDebugActivities:
         return [self.inject_ephemeral_container, self.create_pod_copy, self.create_node_debug_pod, self.delete_pods]
 
     @activity.defn(name=INJECT_EPHEMERAL_ACTIVITY)
+    @heartbeating
     def inject_ephemeral_container(self, input: InjectEphemeralActivityInput) -> InjectEphemeralResult:
         """§7.1: namespace, image and security policy, then add the container to the running pod."""
         session, req = input.session, input.request
@@ -131,6 +133,7 @@ class KubectlDebugActivities:
         )
 
     @activity.defn(name=CREATE_POD_COPY_ACTIVITY)
+    @heartbeating
     def create_pod_copy(self, input: PodCopyActivityInput) -> PodCopyResult:
         """§7.2: the source namespace's policy, the source pod, the target namespace, then the copy."""
         session, req = input.session, input.request
@@ -174,6 +177,7 @@ class KubectlDebugActivities:
         )
 
     @activity.defn(name=CREATE_NODE_DEBUG_POD_ACTIVITY)
+    @heartbeating
     def create_node_debug_pod(self, input: NodeDebugPodActivityInput) -> NodeDebugPodResult:
         """§7.3: the node (must exist, must match nodeSelector), the image, then the pinned privileged pod."""
         session, req = input.session, input.request
@@ -217,6 +221,7 @@ class KubectlDebugActivities:
         )
 
     @activity.defn(name=DELETE_DEBUG_PODS_ACTIVITY)
+    @heartbeating
     def delete_pods(self, input: DeleteDebugPodsInput) -> None:
         """Delete the given pods (UID preconditions; already gone is fine); raise to retry on failure."""
         client = self.clients(input.session.cluster)

@@ -18,8 +18,8 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.heartbeat import Heartbeat
 from activities.kubectl_debug import KubectlDebugActivities, remove_unrecorded_debug_pods
-from activities.pods import allowed_pod
 from activities.readiness import readiness
 from domain.resolution.namespaces import evaluate_label_checks
 from domain.resolution.resolved import ResolvedCluster, ResolvedSession
@@ -32,6 +32,7 @@ from domain.session import (
 )
 from kube.client import ClusterClient
 from kube.errors import KubeError
+from kube.pods import allowed_pod
 from rendering import labels as L
 from rendering.errors import RenderingError
 from rendering.plan import PlannedObject, RenderPlan, build_plan
@@ -60,24 +61,6 @@ class ActivitySettings:
     aux_ready_timeout: timedelta = timedelta(seconds=30)
     """How long deploy waits for auxiliary resources to become Current (readiness never fails a session)."""
     poll_interval: timedelta = timedelta(milliseconds=250)
-    heartbeat_after: timedelta = timedelta(seconds=1)
-    """Deploy and cleanup heartbeat once they have run this long (never later than a quarter of a heartbeat
-    timeout): one done sooner sends none. Each heartbeat is a write on the Temporal server, and a heartbeat
-    timeout counts from the start of the activity anyway, so a worker lost early is still seen."""
-
-
-class _Heartbeat:
-    """`activity.heartbeat`, silent until the activity has run for `after` seconds."""
-
-    def __init__(self, after: timedelta) -> None:
-        timeout = activity.info().heartbeat_timeout
-        if timeout:
-            after = min(after, timeout / 4)
-        self._from = time.monotonic() + after.total_seconds()
-
-    def __call__(self, details: str) -> None:
-        if time.monotonic() >= self._from:
-            activity.heartbeat(details)
 
 
 def _fail(message: str, partial: DeployResult | None = None, kind: str = "DeployFailed") -> ApplicationError:
@@ -118,6 +101,10 @@ class SessionActivities:
     @activity.defn(name=DEPLOY_ACTIVITY)
     def deploy(self, input: DeployInput) -> DeployResult:
         """Render and apply everything in order, then wait (heartbeating) for the session's pods."""
+        with Heartbeat() as heartbeat:
+            return self._deploy(input, heartbeat)
+
+    def _deploy(self, input: DeployInput, heartbeat: Heartbeat) -> DeployResult:
         session = input.session
         try:
             plan = build_plan(session, datetime.now(UTC), input.approved_by)
@@ -131,7 +118,6 @@ class SessionActivities:
         if skipped is not None:
             return DeployResult(warnings=(skipped,))
         result = DeployResult(terminal_sharing=plan.terminal_sharing)
-        heartbeat = _Heartbeat(self.settings.heartbeat_after)
         for obj in plan.objects:
             heartbeat(obj.ref)
             result = self._apply(deployer, obj, result)
@@ -140,7 +126,7 @@ class SessionActivities:
         return result.model_copy(update={"allowed_pods": pods, "auxiliary_resource_statuses": statuses})
 
     def _aux_readiness(
-        self, client: ClusterClient, statuses: tuple[AuxiliaryResourceStatus, ...], heartbeat: _Heartbeat
+        self, client: ClusterClient, statuses: tuple[AuxiliaryResourceStatus, ...], heartbeat: Heartbeat
     ) -> tuple[AuxiliaryResourceStatus, ...]:
         """Poll created auxiliary resources (and their additional documents) until each is Current or
         Failed, or the timeout; record kstatus-style readiness on each entry."""
@@ -317,7 +303,7 @@ class SessionActivities:
         return tuple(statuses)
 
     def _wait_for_pods(
-        self, session: ResolvedSession, client: ClusterClient, plan: RenderPlan, heartbeat: _Heartbeat
+        self, session: ResolvedSession, client: ClusterClient, plan: RenderPlan, heartbeat: Heartbeat
     ) -> tuple[AllowedPod, ...]:
         """Poll (heartbeating) until the workload's pods are Ready, or the timeout; return what exists."""
         workload = next((o for o in plan.objects if o.step == "workload"), None)
@@ -361,6 +347,10 @@ class SessionActivities:
     @activity.defn(name=REFRESH_PODS_ACTIVITY)
     def refresh_pods(self, input: RefreshPodsInput) -> RefreshPodsResult:
         """The session's pods now (labelled pods, plus known pods that carry no session label)."""
+        with Heartbeat():
+            return self._refresh_pods(input)
+
+    def _refresh_pods(self, input: RefreshPodsInput) -> RefreshPodsResult:
         client = self.client(input.session.cluster)
         pods = [allowed_pod(p) for p in client.list_pods(f"{L.SESSION}={input.session.name}")]
         names = {(p.namespace, p.name) for p in pods}
@@ -387,6 +377,10 @@ class SessionActivities:
     @activity.defn(name=CLEANUP_ACTIVITY)
     def cleanup(self, input: CleanupInput) -> CleanupResult:
         """Delete in reverse creation order with UID preconditions; 404 is success; raise while any remain."""
+        with Heartbeat() as heartbeat:
+            return self._cleanup(input, heartbeat)
+
+    def _cleanup(self, input: CleanupInput, heartbeat: Heartbeat) -> CleanupResult:
         session = input.session
         client = self.client(session.cluster)
         keep = {
@@ -396,7 +390,6 @@ class SessionActivities:
         }
         remaining: list[DeployedResource] = []
         errors: list[str] = []
-        heartbeat = _Heartbeat(self.settings.heartbeat_after)  # progress for the Temporal UI, if it is slow
         for res in reversed(input.deployed_resources):
             if (res.kind, res.name) in keep:
                 continue

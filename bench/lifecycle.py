@@ -45,11 +45,11 @@ from temporalio.worker import Worker
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from activities.pods import allowed_pod  # noqa: E402
 from activities.session import ActivitySettings, SessionActivities  # noqa: E402
 from bench.floor_workflow import FloorWithActionsWorkflow, FloorWorkflow, noop  # noqa: E402
 from domain.resolution.resolved import ResolvedCluster, ResolvedSession  # noqa: E402
 from kube.client import ClusterClient  # noqa: E402
+from kube.pods import allowed_pod  # noqa: E402
 from temporal_setup import ensure_search_attributes  # noqa: E402
 from worker import build_worker  # noqa: E402
 from workflows import search_attributes as sa  # noqa: E402

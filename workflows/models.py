@@ -113,21 +113,41 @@ class SessionStatus(Frozen):
     debug_pods_attempted: bool = False
     """A pod copy or node debug pod was asked for: cleanup looks for labelled ones even if none was recorded."""
     cleaned_up: bool = False
+    next_check_at: datetime | None = None
+    """When an Active session next looks at its cluster (auxiliary readiness, pod snapshot); see
+    `workflows.status.next_check`."""
+    check_streak: int = 0
+    """Consecutive looks that found auxiliary resources still becoming ready (the backoff's exponent)."""
+
+    @property
+    def cleanup(self) -> str:
+        """`Pending` while an ended session's objects may still be on the cluster, `Done` once removed, ``
+        while the session runs."""
+        if self.cleaned_up:
+            return "Done"
+        return "Pending" if self.state in TERMINAL_STATES else ""
 
 
 class WorkflowSettings(Frozen):
     """Operator settings fixed at session creation (so a session keeps the rules it started with)."""
 
     approval_timeout: timedelta = timedelta(hours=24)
-    pod_refresh_interval: timedelta = timedelta(seconds=3)
-    """allowedPods follow pods as they come and go within this interval plus one activity (< 5 s)."""
-    continue_as_new_after_events: int = 2000
+    safety_check_interval: timedelta = timedelta(minutes=15)
+    """How often an Active session looks at its cluster when nothing else wakes it (auxiliary readiness and
+    the recorded pod snapshot; live pods reach the API through its watches, not through the workflow).
+    Zero turns it off."""
+    readiness_recheck_after: timedelta = timedelta(seconds=5)
+    """First look again at auxiliary resources still becoming ready after activation; doubles each time."""
+    continue_as_new_after_steps: int = 400
+    """Continue as new after this many wake-ups, actions and activities (counted by the workflow itself, so
+    the decision is the same in replay; a step writes at most ~11 history events)."""
     upsert_search_attributes: bool = True
     """Off only under the time-skipping test server, which has no custom search attributes."""
     activity_timeout: timedelta = timedelta(minutes=5)
     deploy_give_up_after: timedelta = timedelta(minutes=10)
-    deploy_heartbeat_timeout: timedelta = timedelta(seconds=30)
-    """A worker that dies mid-deployment is noticed after this long; another worker retries the deploy."""
+    heartbeat_timeout: timedelta = timedelta(seconds=15)
+    """Every activity that acts on a cluster heartbeats: a worker that dies mid-deploy or mid-cleanup is
+    noticed after this long and another worker retries at once."""
 
 
 class SessionWorkflowInput(Frozen):
@@ -317,6 +337,30 @@ class NotifyInput(Frozen):
     session: ResolvedSession
     event: SessionEvent
     state: SessionState
+
+
+# --- session limits across API replicas (workflows/admission.py) ----------------------------------
+
+
+class RecentStart(Frozen):
+    """A session started under the admission lock, as the limit counter needs it."""
+
+    name: str
+    binding: str
+    requester: str
+
+
+class AdmissionLockState(Frozen):
+    """What `acquire` answers (and continue-as-new carries): the starts made under the lock lately."""
+
+    recent: tuple[RecentStart, ...] = ()
+    granted: bool = True
+    """False when the holder withdrew (`release`) before its turn came."""
+
+
+class ReleaseInput(Frozen):
+    holder: str
+    started: RecentStart | None = None
 
 
 # --- the orphan sweeper -----------------------------------------------------------------------------

@@ -30,7 +30,8 @@ READERS = SearchAttributeKey.for_keyword_list("DebugSessionReaders")
 kept as written, globs being case-sensitive), `group:<name>` for approver groups, and the marker
 `approver-glob` when an approver user or group is a glob (no visibility query can match a glob)."""
 ACCESS = SearchAttributeKey.for_keyword_list("DebugSessionAccess")
-"""What the authorization webhook decides from, kept current by the workflow: `pod:<namespace>/<name>`,
+"""What the authorization webhook decides from, kept current by the workflow: `pod:<namespace>/<name>` for
+pods without the session label (ephemeral-container targets; labelled pods come from the API's watches),
 `op:<exec|attach|log|portforward>`, and `operator:<owner|participant>:<username>` for active participants."""
 LIVE_UNTIL = SearchAttributeKey.for_datetime("DebugSessionLiveUntil")
 """When access ends: expiresAt, or startsAt + maxDuration for notify-only sessions (DESIGN 14)."""
@@ -125,6 +126,13 @@ def row_access(
     return RowAccess(readable=readable, can_decide=state == "PendingApproval" and not is_requester and approver)
 
 
+def unlabelled_pods(s: SessionStatus) -> set[tuple[str, str]]:
+    """(namespace, name) of the pods the session may use that carry no session label: those an ephemeral
+    container was injected into. Every labelled pod is tracked by the API's pod watches instead."""
+    debug = s.kubectl_debug_status
+    return {(e.namespace, e.pod_name) for e in (debug.ephemeral_containers_injected if debug else [])}
+
+
 def access_entries(s: SessionStatus) -> list[str]:
     """The webhook's view of a session (see `ACCESS`); none once the session has ended."""
     if s.state in TERMINAL_STATES:
@@ -132,7 +140,7 @@ def access_entries(s: SessionStatus) -> list[str]:
     ops = s.allowed_pod_operations
     allowed = (("exec", ops.exec), ("attach", ops.attach), ("log", ops.logs), ("portforward", ops.port_forward))
     return [
-        *sorted(f"pod:{p.namespace}/{p.name}" for p in s.allowed_pods),
+        *sorted(f"pod:{ns}/{name}" for ns, name in unlabelled_pods(s)),
         *(f"op:{sub}" for sub, ok in allowed if ok),
         *(
             f"operator:{p.role}:{p.user}"

@@ -2,15 +2,24 @@
 
 Pending → PendingApproval → Active → Expired | Terminated, and Failed. The workflow waits for approval
 (with a timeout), deploys through activities, keeps the expiry deadline (renewals move it), warns before
-expiry, refreshes the session's pods, and always cleans up before it returns. Every user action is an
-Update with a validator (synchronous answer, nothing written on refusal); approve/reject/renew/terminate
-are also Signals so an operator can act from the Temporal CLI or UI (Temporal access is operator access).
+expiry, and always cleans up before it returns. Every user action is an Update with a validator
+(synchronous answer, nothing written on refusal); approve/reject/renew/terminate are also Signals so an
+operator can act from the Temporal CLI or UI (Temporal access is operator access).
+
+An Active session costs nothing while it waits: it sleeps until its next deadline (grace warning, expiry,
+hard cap, a pod copy's TTL, the rare safety check) or until an action wakes it. Live pods are tracked by
+the API's watches (api/pod_tracker.py), not by this workflow.
+
+Replay safety: no decision compares `workflow.now()` with a deadline. `workflow.now()` can be stale on a
+live worker (a query answered without the workflow in cache applies newer events with the previous task's
+time, and the worker keeps that state), so deadlines are decided on a `TimerClock` that moves only to a
+fired timer's deadline, an update's task time, or a recorded time; a past deadline still gets a (1 ms)
+timer; continue-as-new counts the workflow's own steps, not the history length it is told.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.session import AllowedPod, KubectlDebugStatus
     from workflows import policy
     from workflows import search_attributes as sa
+    from workflows import status as deadlines
     from workflows.models import (
         CLEANUP_ACTIVITY,
         CREATE_NODE_DEBUG_POD_ACTIVITY,
@@ -36,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         REFRESH_PODS_ACTIVITY,
         TERMINAL_STATES,
         ActionResult,
+        Actor,
         ApprovalRecord,
         ApproveInput,
         CleanupInput,
@@ -69,6 +80,7 @@ with workflow.unsafe.imports_passed_through():
         TerminateInput,
         WorkflowSettings,
     )
+    from workflows.status import MIN_TIMER, TimerClock
 
 _NOTIFY_RETRY = RetryPolicy(maximum_attempts=3)
 _CLEANUP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
@@ -81,6 +93,11 @@ def _deny(denied: policy.ActionDenied | None) -> None:
     """Refuse an update: the API maps the type `HTTP_<status>` back to that status and message."""
     if denied is not None:
         raise ApplicationError(denied.message, type=f"HTTP_{denied.status}", non_retryable=True)
+
+
+def _recorded_time(status: SessionStatus) -> datetime:
+    """The latest time the status records: where a run's timer clock starts (continue-as-new included)."""
+    return max([status.created_at, *(e.at for e in status.events), *filter(None, [status.starts_at])])
 
 
 @workflow.defn(name="DebugSessionWorkflow")
@@ -99,41 +116,55 @@ class DebugSessionWorkflow:
             allowed_pod_operations=input.session.allowed_pod_operations,
         )
         self._wake = False
+        self._attributes = {p.key.name: p.value for p in sa.tracked(self._session, self._status)}
+        """The tracked search attributes as this run last set them: what the API started the workflow with
+        (`sa.initial`) or continue-as-new carried over, then every upsert. Kept here rather than read back
+        from `workflow.info()`, whose values the server may normalise (an empty list can come back unset),
+        which made the same history upsert live and not in replay."""
+        self._clock = TimerClock(_recorded_time(self._status))
+        """The time deadlines are decided by (see the module docstring)."""
+        self._steps = 0
+        """Wake-ups, actions and activities of this run: continue-as-new is decided on this count."""
         self._notifications: list[asyncio.Task[Any]] = []
+        """Notification activities in flight: never awaited on the critical path, drained before returning."""
         self._held: list[SessionEvent] = []
         """Notifications held back until the deploy has answered (see `_decide`)."""
-        """Notification activities in flight: never awaited on the critical path, drained before returning."""
 
     # --- state helpers ---------------------------------------------------------------------------
 
     def _update(self, **changes: Any) -> None:
+        """Apply status changes in one step; the search attributes follow (only what changed is sent)."""
         self._status = self._status.model_copy(update=changes)
         self._wake = True
+        self._search_attributes()
 
-    def _record(self, kind: str, message: str) -> SessionEvent:
-        event = SessionEvent(at=workflow.now(), type=kind, message=message)
-        self._update(events=(*self._status.events, event))
+    def _record(self, kind: str, text: str, /, **changes: Any) -> SessionEvent:
+        """Add a line to the session's history, with the status changes it stands for."""
+        event = SessionEvent(at=workflow.now(), type=kind, message=text)
+        self._update(events=(*self._status.events, event), **changes)
         return event
 
-    def _transition(self, state: SessionState, message: str, kind: str) -> SessionEvent:
-        self._update(state=state, message=message)
-        self._search_attributes()
-        return self._record(kind, message)
+    def _transition(self, state: SessionState, text: str, kind: str, /, **changes: Any) -> SessionEvent:
+        return self._record(kind, text, state=state, message=text, **changes)
 
     def _terminal(self) -> bool:
         return self._status.state in TERMINAL_STATES
+
+    def _action_time(self) -> datetime:
+        """An update's time: updates arrive only with real workflow tasks (never in a query's replay), so
+        their task time is the same live and in replay, and the timer clock may move to it."""
+        self._steps += 1
+        return self._clock.reached(workflow.now())
 
     def _search_attributes(self) -> None:
         if not self._settings.upsert_search_attributes:
             return
         # Every upsert is a visibility write on the server: send only what changed, and nothing at all
-        # when nothing did (e.g. after cleanup, whose pods were already withdrawn at the terminal state).
-        current = workflow.info().typed_search_attributes
-        updates = [
-            p.key.value_set(p.value) for p in sa.tracked(self._session, self._status) if current.get(p.key) != p.value
-        ]
-        if updates:
-            workflow.upsert_search_attributes(updates)
+        # when nothing did.
+        changed = [p for p in sa.tracked(self._session, self._status) if self._attributes.get(p.key.name) != p.value]
+        if changed:
+            workflow.upsert_search_attributes([p.key.value_set(p.value) for p in changed])
+            self._attributes.update({p.key.name: p.value for p in changed})
 
     def _notify(self, event: SessionEvent) -> None:
         """Start the notifier for an event without waiting for it (a slow mail server never delays a session)."""
@@ -195,18 +226,20 @@ class DebugSessionWorkflow:
 
     async def _await_decision(self) -> None:
         deadline = self._status.created_at + self._settings.approval_timeout
-        remaining = deadline - workflow.now()
+        self._steps += 1
         try:
             await workflow.wait_condition(
                 lambda: self._status.approval.approved_at is not None or self._terminal(),
-                timeout=max(remaining, timedelta(0)),
+                timeout=max(deadline - workflow.now(), MIN_TIMER),
             )
         except TimeoutError:
+            self._clock.reached(deadline)
             message = f"Approval timed out after {format_duration(self._settings.approval_timeout)}"
             self._notify(self._transition(SessionState.FAILED, message, "approval-timeout"))
 
     async def _activate(self) -> None:
         self._update(deploy_attempted=self._session.mode != "kubectl-debug")
+        self._steps += 1
         try:
             result: DeployResult = await workflow.execute_activity(
                 DEPLOY_ACTIVITY,
@@ -214,30 +247,42 @@ class DebugSessionWorkflow:
                 result_type=DeployResult,
                 start_to_close_timeout=self._settings.activity_timeout,
                 schedule_to_close_timeout=self._settings.deploy_give_up_after,
-                heartbeat_timeout=self._settings.deploy_heartbeat_timeout,
+                heartbeat_timeout=self._settings.heartbeat_timeout,
             )
         except ActivityError as exc:
             self._release_held()
             cause = exc.cause.message if isinstance(exc.cause, ApplicationError) else str(exc.cause or exc)
             details = exc.cause.details if isinstance(exc.cause, ApplicationError) else ()
-            if details and isinstance(details[0], dict):
-                self._adopt_partial(details[0])
+            partial = DeployResult.model_validate(details[0]) if details and isinstance(details[0], dict) else None
+            adopted = (
+                {
+                    "deployed_resources": partial.deployed_resources,
+                    "auxiliary_resource_statuses": partial.auxiliary_resource_statuses,
+                    "pod_template_resource_statuses": partial.pod_template_resource_statuses,
+                }
+                if partial is not None  # what a failed deployment created, so cleanup removes exactly that
+                else {}
+            )
             if not self._terminal():
                 message = f"failed to deploy resources: {cause}"
-                self._notify(self._transition(SessionState.FAILED, message, "deploy-failed"))
+                self._notify(self._transition(SessionState.FAILED, message, "deploy-failed", **adopted))
+            elif adopted:
+                self._update(**adopted)
             return
         self._release_held()
-        self._update(
-            deployed_resources=result.deployed_resources,
-            allowed_pods=result.allowed_pods,
-            auxiliary_resource_statuses=result.auxiliary_resource_statuses,
-            pod_template_resource_statuses=result.pod_template_resource_statuses,
-            terminal_sharing=result.terminal_sharing,
-            warnings=(*self._status.warnings, *result.warnings),
-        )
+        deployed: dict[str, Any] = {
+            "deployed_resources": result.deployed_resources,
+            "allowed_pods": result.allowed_pods,
+            "auxiliary_resource_statuses": result.auxiliary_resource_statuses,
+            "pod_template_resource_statuses": result.pod_template_resource_statuses,
+            "terminal_sharing": result.terminal_sharing,
+            "warnings": (*self._status.warnings, *result.warnings),
+        }
         if self._terminal():
-            return  # withdrawn or terminated while deploying: cleanup removes what was created
+            self._update(**deployed)  # withdrawn or terminated while deploying: cleanup removes what was created
+            return
         now = workflow.now()
+        self._clock.reached(now)
         requester = self._session.requester
         owner = ParticipantRecord(
             user=requester.username,
@@ -246,93 +291,94 @@ class DebugSessionWorkflow:
             role="owner",
             joined_at=now,
         )
-        self._update(starts_at=now, expires_at=now + self._session.duration, participants=(owner,))
-        self._notify(self._transition(SessionState.ACTIVE, "Debug session active", "activated"))
-
-    def _adopt_partial(self, details: dict[str, Any]) -> None:
-        """A failed deployment reports what it created, so cleanup can remove exactly that."""
-        partial = DeployResult.model_validate(details)
-        self._update(
-            deployed_resources=partial.deployed_resources,
-            auxiliary_resource_statuses=partial.auxiliary_resource_statuses,
-            pod_template_resource_statuses=partial.pod_template_resource_statuses,
+        opened = self._status.model_copy(update=deployed)
+        check_at, streak = deadlines.next_check(self._settings, opened, now)
+        self._notify(
+            self._transition(
+                SessionState.ACTIVE,
+                "Debug session active",
+                "activated",
+                starts_at=now,
+                expires_at=now + self._session.duration,
+                participants=(owner,),
+                next_check_at=check_at,
+                check_streak=streak,
+                **deployed,
+            )
         )
 
     async def _active(self) -> None:
-        grace = parse_duration(self._session.template.grace_period_before_expiry)
-        notify_only = self._session.template.expiration_behavior == "notify-only"
-        next_refresh = workflow.now() + self._settings.pod_refresh_interval
+        """Sleep until the next deadline or action; act on what is due; repeat while Active."""
         while self._status.state is SessionState.ACTIVE:
-            now = workflow.now()
-            s = self._status
-            assert s.expires_at is not None
-            assert s.starts_at is not None
-            cap = s.starts_at + self._session.constraints.max
-            if now >= s.expires_at:
-                if not notify_only or now >= cap:
-                    self._notify(self._transition(SessionState.EXPIRED, "Session expired", "expired"))
-                    return
-                if s.notify_only_expired_for != s.expires_at:
-                    self._update(notify_only_expired_for=s.expires_at, message="Session expired (notify-only)")
-                    self._notify(self._record("expired-notify-only", "Session expired (notify-only)"))
-            elif now >= s.expires_at - grace and s.grace_warned_for != s.expires_at:
-                self._update(grace_warned_for=s.expires_at)
-                self._notify(self._record("expiring-soon", "Session expiring soon"))
-            if now >= next_refresh:
-                await self._refresh_pods()
-                next_refresh = workflow.now() + self._settings.pod_refresh_interval
-            if self._copies_due(workflow.now()):
-                await self._expire_copies()
-            if self._should_continue_as_new():
+            due = deadlines.due(self._session, self._status, self._clock.at)
+            if due.expire:
+                self._notify(self._transition(SessionState.EXPIRED, "Session expired", "expired"))
+                return
+            expires = self._status.expires_at
+            if due.notify_only_expired:
+                message = "Session expired (notify-only)"
+                self._notify(
+                    self._record("expired-notify-only", message, notify_only_expired_for=expires, message=message)
+                )
+            if due.grace_warning:
+                self._notify(self._record("expiring-soon", "Session expiring soon", grace_warned_for=expires))
+            if due.copies:
+                await self._expire_copies(due.copies)
+            if due.check:
+                await self._check()
+            if self._steps >= self._settings.continue_as_new_after_steps and self._status.state is SessionState.ACTIVE:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 await self._drain_notifications()
                 workflow.continue_as_new(
                     SessionWorkflowInput(session=self._session, settings=self._settings, carried=self._status)
                 )
-            now = workflow.now()
-            s = self._status
-            assert s.expires_at is not None
-            wakes = [next_refresh, s.expires_at if now < s.expires_at else cap]
-            if s.grace_warned_for != s.expires_at and now < s.expires_at - grace:
-                wakes.append(s.expires_at - grace)
-            wakes += [c.expires_at for c in self._live_copies() if c.expires_at is not None]
-            wake = min(w for w in wakes if w > now) if any(w > now for w in wakes) else now
-            self._wake = False
-            with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(lambda: self._wake, timeout=max(wake - now, timedelta(milliseconds=1)))
+            if self._status.state is SessionState.ACTIVE:
+                await self._sleep_until(deadlines.next_wake(self._session, self._status, self._clock.at))
 
-    def _should_continue_as_new(self) -> bool:
-        return workflow.info().get_current_history_length() > self._settings.continue_as_new_after_events
-
-    async def _refresh_pods(self) -> None:
-        if self._session.mode == "kubectl-debug" and not self._status.allowed_pods:
-            return
-        known = self._status.allowed_pods
+    async def _sleep_until(self, deadline: datetime) -> None:
+        """Wait for the deadline's timer or for an action. Always a timer, even for a deadline already past:
+        whether one is started must not depend on `workflow.now()`."""
+        self._wake = False
+        self._steps += 1
         try:
-            result: RefreshPodsResult = await workflow.execute_activity(
+            await workflow.wait_condition(lambda: self._wake, timeout=max(deadline - workflow.now(), MIN_TIMER))
+        except TimeoutError:
+            self._clock.reached(deadline)
+
+    async def _check(self) -> None:
+        """The rare look at the cluster: auxiliary readiness (§3.3) and the recorded pod snapshot."""
+        known = self._status.allowed_pods
+        self._steps += 1
+        result: RefreshPodsResult | None = None
+        try:
+            result = await workflow.execute_activity(
                 REFRESH_PODS_ACTIVITY,
                 RefreshPodsInput(
                     session=self._session, known=known, auxiliary=self._status.auxiliary_resource_statuses
                 ),
                 result_type=RefreshPodsResult,
                 start_to_close_timeout=timedelta(seconds=30),
+                heartbeat_timeout=self._settings.heartbeat_timeout,
                 retry_policy=_REFRESH_RETRY,
             )
         except ActivityError:
-            workflow.logger.warning("pod refresh failed; keeping the last known pods")
-            return
-        # Pods a kubectl-debug operation added while the refresh ran are not in its answer: keep them.
-        before = {(p.namespace, p.name) for p in known}
-        seen = {(p.namespace, p.name) for p in result.allowed_pods}
-        added = tuple(p for p in self._status.allowed_pods if (p.namespace, p.name) not in before | seen)
-        pods = (*result.allowed_pods, *added)
+            workflow.logger.warning("cluster check failed; keeping the last known pods and readiness")
         if self._status.state is not SessionState.ACTIVE:
             return
-        if result.auxiliary_resource_statuses is not None:
-            self._update(auxiliary_resource_statuses=result.auxiliary_resource_statuses)
-        if pods != self._status.allowed_pods:
-            self._update(allowed_pods=pods)
-            self._search_attributes()
+        changes: dict[str, Any] = {}
+        if result is not None:
+            # Pods a kubectl-debug operation added while the check ran are not in its answer: keep them.
+            before = {(p.namespace, p.name) for p in known}
+            seen = {(p.namespace, p.name) for p in result.allowed_pods}
+            added = tuple(p for p in self._status.allowed_pods if (p.namespace, p.name) not in before | seen)
+            pods = (*result.allowed_pods, *added)
+            if pods != self._status.allowed_pods:
+                changes["allowed_pods"] = pods
+            if result.auxiliary_resource_statuses is not None:
+                changes["auxiliary_resource_statuses"] = result.auxiliary_resource_statuses
+        checked = self._status.model_copy(update=changes)
+        check_at, streak = deadlines.next_check(self._settings, checked, self._clock.at)
+        self._update(next_check_at=check_at, check_streak=streak, **changes)
 
     async def _cleanup(self) -> None:
         s = self._status
@@ -346,6 +392,7 @@ class DebugSessionWorkflow:
             or s.pod_template_resource_statuses
             or (s.kubectl_debug_status and s.kubectl_debug_status.copied_pods)
         ):
+            self._steps += 1
             result: CleanupResult = await workflow.execute_activity(
                 CLEANUP_ACTIVITY,
                 CleanupInput(
@@ -357,18 +404,25 @@ class DebugSessionWorkflow:
                 ),
                 result_type=CleanupResult,
                 start_to_close_timeout=self._settings.activity_timeout,
+                heartbeat_timeout=self._settings.heartbeat_timeout,
                 retry_policy=_CLEANUP_RETRY,
             )
-            self._update(deployed_resources=result.remaining)
-            self._record("cleaned-up", "Session resources removed")
-        self._update(cleaned_up=True, allowed_pods=())
-        self._search_attributes()
+            self._record(
+                "cleaned-up",
+                "Session resources removed",
+                deployed_resources=result.remaining,
+                cleaned_up=True,
+                allowed_pods=(),
+            )
+        else:
+            self._update(cleaned_up=True, allowed_pods=())
 
     # --- actions: updates (synchronous answers) --------------------------------------------------
 
     @workflow.update
     async def approve(self, input: ApproveInput) -> SessionStatus:
         """Record the approval; the session activates as soon as its resources are deployed."""
+        self._action_time()
         self._decide(input.actor.username, input.reason, rejecting=False)
         return self._status
 
@@ -379,6 +433,7 @@ class DebugSessionWorkflow:
     @workflow.update
     async def reject(self, input: RejectInput) -> SessionStatus:
         """Reject: the session ends Failed with `Rejected by <user>: <reason>` (DESIGN decision 2)."""
+        self._action_time()
         self._decide(input.actor.username, input.reason, rejecting=True)
         return self._status
 
@@ -389,6 +444,7 @@ class DebugSessionWorkflow:
     @workflow.update
     async def renew(self, input: RenewInput) -> RenewResult:
         """Move the expiry by `extendBy` (never beyond startsAt + maxDuration)."""
+        self._action_time()
         self._renew(input.extend_by)
         assert self._status.expires_at is not None
         return RenewResult(new_expires_at=self._status.expires_at, renewal_count=self._status.renewal_count)
@@ -400,6 +456,7 @@ class DebugSessionWorkflow:
     @workflow.update
     async def terminate(self, input: TerminateInput) -> SessionStatus:
         """End the session now (owner, admin, or the requester withdrawing a pending request)."""
+        self._action_time()
         self._terminate(input.actor, operator=False)
         return self._status
 
@@ -412,11 +469,9 @@ class DebugSessionWorkflow:
         """An invited user joins as participant or viewer."""
         a = input.actor
         entry = ParticipantRecord(
-            user=a.username, email=a.email, display_name=a.display_name, role=input.role, joined_at=workflow.now()
+            user=a.username, email=a.email, display_name=a.display_name, role=input.role, joined_at=self._action_time()
         )
-        self._update(participants=(*self._status.participants, entry))
-        self._search_attributes()
-        self._record("joined", f"{a.username} joined as {input.role}")
+        self._record("joined", f"{a.username} joined as {input.role}", participants=(*self._status.participants, entry))
         return ActionResult(message="successfully joined session", role=input.role, status=self._status)
 
     @join.validator
@@ -426,14 +481,12 @@ class DebugSessionWorkflow:
     @workflow.update
     async def leave(self, input: LeaveInput) -> ActionResult:
         """Leave: access is revoked at once (the entry stays, with leftAt)."""
-        now = workflow.now()
+        now = self._action_time()
         participants = tuple(
             p.model_copy(update={"left_at": now}) if p.user == input.actor.username else p
             for p in self._status.participants
         )
-        self._update(participants=participants)
-        self._search_attributes()
-        self._record("left", f"{input.actor.username} left")
+        self._record("left", f"{input.actor.username} left", participants=participants)
         return ActionResult(message="successfully left session", status=self._status)
 
     @leave.validator
@@ -443,15 +496,15 @@ class DebugSessionWorkflow:
     @workflow.update
     async def invite(self, input: InviteInput) -> ActionResult:
         """The owner invites more users (they may then join as participant or viewer)."""
+        self._action_time()
         known = {i.lower() for i in self._status.invited}
         added: list[str] = []
         for user in (u.strip() for u in input.users):
             if user.lower() not in known:
                 known.add(user.lower())
                 added.append(user)
-        self._update(invited=(*self._status.invited, *added))
-        self._search_attributes()
-        self._record("invited", f"{input.actor.username} invited {', '.join(added) or 'nobody new'}")
+        who = ", ".join(added) or "nobody new"
+        self._record("invited", f"{input.actor.username} invited {who}", invited=(*self._status.invited, *added))
         return ActionResult(message="invited", status=self._status)
 
     @invite.validator
@@ -463,7 +516,7 @@ class DebugSessionWorkflow:
     @workflow.update
     async def inject_ephemeral_container(self, input: InjectEphemeralInput) -> InjectEphemeralResult:
         """Add an ephemeral container to a running pod; the pod joins allowedPods for the session."""
-        now = workflow.now()
+        now = self._action_time()
         result: InjectEphemeralResult = await self._debug_activity(
             INJECT_EPHEMERAL_ACTIVITY,
             InjectEphemeralActivityInput(
@@ -500,7 +553,7 @@ class DebugSessionWorkflow:
         """Create a debug copy of a pod; it is deleted at its TTL or at the session's end, whichever is first."""
         cfg = ops.pod_copy_config(self._session.template.kubectl_debug)
         assert not isinstance(cfg, ops.Refusal)  # the validator refused otherwise
-        now = workflow.now()
+        now = self._action_time()
         expires_at = now + parse_duration(cfg.ttl)
         self._update(debug_pods_attempted=True)
         result: PodCopyResult = await self._debug_activity(
@@ -535,7 +588,7 @@ class DebugSessionWorkflow:
     @workflow.update
     async def create_node_debug_pod(self, input: NodeDebugPodInput) -> NodeDebugPodResult:
         """Create a privileged debug pod pinned to a node; it is deleted at the session's end."""
-        now = workflow.now()
+        now = self._action_time()
         self._update(debug_pods_attempted=True)
         result: NodeDebugPodResult = await self._debug_activity(
             CREATE_NODE_DEBUG_POD_ACTIVITY,
@@ -566,7 +619,7 @@ class DebugSessionWorkflow:
     def _validate_node_debug(self, input: NodeDebugPodInput) -> None:
         self._validate_debug(input.actor, ops.node_debug_config(self._session.template.kubectl_debug))
 
-    def _validate_debug(self, actor: Any, config: Any) -> None:
+    def _validate_debug(self, actor: Actor, config: Any) -> None:
         _deny(policy.check_debug_operation(self._session, self._status, actor, workflow.now()))
         if isinstance(config, ops.Refusal):
             _deny(policy.ActionDenied(config.status, config.message))
@@ -593,6 +646,7 @@ class DebugSessionWorkflow:
                 result_type=result_type,
                 start_to_close_timeout=timedelta(seconds=30),
                 schedule_to_close_timeout=timedelta(seconds=60),
+                heartbeat_timeout=self._settings.heartbeat_timeout,
                 retry_policy=_DEBUG_OP_RETRY,
             )
         except ActivityError as exc:
@@ -617,48 +671,36 @@ class DebugSessionWorkflow:
             changes["deployed_resources"] = (*kept, resource)
         if self._terminal():
             changes["allowed_pods"] = ()  # ended meanwhile: cleanup removes what was created, nobody execs
-        self._update(**changes)
-        self._search_attributes()
-        self._notify(self._record(kind, message))
+        self._notify(self._record(kind, message, **changes))
 
-    def _live_copies(self) -> list[Any]:
-        debug = self._status.kubectl_debug_status
-        return [c for c in (debug.copied_pods if debug else []) if c.deleted_at is None]
-
-    def _copies_due(self, now: datetime) -> bool:
-        return any(c.expires_at is not None and c.expires_at <= now for c in self._live_copies())
-
-    async def _expire_copies(self) -> None:
+    async def _expire_copies(self, due: tuple[tuple[str, str], ...]) -> None:
         """Delete pod copies whose TTL has passed (ours: the reference records the TTL but never enforces it)."""
-        now = workflow.now()
-        due = {
-            (c.copy_namespace, c.copy_name)
-            for c in self._live_copies()
-            if c.expires_at is not None and c.expires_at <= now
-        }
-        pods = tuple(r for r in self._status.deployed_resources if r.kind == "Pod" and (r.namespace, r.name) in due)
+        gone = set(due)
+        pods = tuple(r for r in self._status.deployed_resources if r.kind == "Pod" and (r.namespace, r.name) in gone)
+        self._steps += 1
         try:
             await workflow.execute_activity(
                 DELETE_DEBUG_PODS_ACTIVITY,
                 DeleteDebugPodsInput(session=self._session, pods=pods),
                 start_to_close_timeout=timedelta(seconds=30),
+                heartbeat_timeout=self._settings.heartbeat_timeout,
                 retry_policy=_REFRESH_RETRY,
             )
         except ActivityError:
-            workflow.logger.warning("pod copies past their TTL could not be deleted yet; retrying later")
+            workflow.logger.warning("pod copies past their TTL could not be deleted yet; retrying at the next wake")
             return
+        now = workflow.now()
         debug = self._debug_status()
         copies = [
-            c.model_copy(update={"deleted_at": now}) if (c.copy_namespace, c.copy_name) in due else c
+            c.model_copy(update={"deleted_at": now}) if (c.copy_namespace, c.copy_name) in gone else c
             for c in debug.copied_pods
         ]
         self._update(
             kubectl_debug_status=debug.model_copy(update={"copied_pods": copies}),
             deployed_resources=tuple(r for r in self._status.deployed_resources if r not in pods),
-            allowed_pods=tuple(p for p in self._status.allowed_pods if (p.namespace, p.name) not in due),
+            allowed_pods=tuple(p for p in self._status.allowed_pods if (p.namespace, p.name) not in gone),
         )
-        self._search_attributes()
-        for ns, name in sorted(due):
+        for ns, name in due:
             self._record("pod-copy-expired", f"pod copy {ns}/{name} deleted: its TTL passed")
 
     # --- the same actions as signals (operator access through Temporal) --------------------------
@@ -666,6 +708,7 @@ class DebugSessionWorkflow:
     @workflow.signal(name="approve")
     def approve_signal(self, input: ApproveInput) -> None:
         """Operator approval; identity rules do not apply (Temporal access is operator access)."""
+        self._steps += 1
         if self._refused("approve", self._check_decision(input.actor, input.reason, rejecting=False, operator=True)):
             return
         self._decide(input.actor.username, input.reason, rejecting=False)
@@ -673,6 +716,7 @@ class DebugSessionWorkflow:
     @workflow.signal(name="reject")
     def reject_signal(self, input: RejectInput) -> None:
         """Operator rejection."""
+        self._steps += 1
         if self._refused("reject", self._check_decision(input.actor, input.reason, rejecting=True, operator=True)):
             return
         self._decide(input.actor.username, input.reason, rejecting=True)
@@ -680,14 +724,16 @@ class DebugSessionWorkflow:
     @workflow.signal(name="renew")
     def renew_signal(self, input: RenewInput) -> None:
         """Operator renewal (limits still apply)."""
-        denied = policy.check_renew(self._session, self._status, input.actor, input.extend_by, workflow.now(), True)
+        self._steps += 1
+        denied = policy.check_renew(self._session, self._status, input.actor, input.extend_by, self._clock.at, True)
         if not self._refused("renew", denied):
             self._renew(input.extend_by)
 
     @workflow.signal(name="terminate")
     def terminate_signal(self, input: TerminateInput) -> None:
         """Operator termination."""
-        denied = policy.check_terminate(self._session, self._status, input.actor, workflow.now(), operator=True)
+        self._steps += 1
+        denied = policy.check_terminate(self._session, self._status, input.actor, self._clock.at, operator=True)
         if not self._refused("terminate", denied):
             self._terminate(input.actor, operator=True)
 
@@ -700,14 +746,16 @@ class DebugSessionWorkflow:
     # --- action bodies ---------------------------------------------------------------------------
 
     def _check_decision(
-        self, actor: Any, reason: str, *, rejecting: bool, operator: bool = False
+        self, actor: Actor, reason: str, *, rejecting: bool, operator: bool = False
     ) -> policy.ActionDenied | None:
+        # A validator runs only live (never in replay): it may read the task time. A signal is replayed, and
+        # may be applied in a query's replay with a stale task time: it decides on the timer clock.
         return policy.check_decision(
             self._session,
             self._status,
             actor,
             reason,
-            workflow.now(),
+            self._clock.at if operator else workflow.now(),
             rejecting=rejecting,
             timeout=self._settings.approval_timeout,
             operator=operator,
@@ -720,16 +768,15 @@ class DebugSessionWorkflow:
             approval = self._status.approval.model_copy(
                 update={"rejected_by": user, "rejected_at": now, "reason": clean}
             )
-            self._update(approval=approval)
-            self._notify(self._transition(SessionState.FAILED, f"Rejected by {user}: {clean}", "rejected"))
+            message = f"Rejected by {user}: {clean}"
+            self._notify(self._transition(SessionState.FAILED, message, "rejected", approval=approval))
         else:
             approval = self._status.approval.model_copy(
                 update={"approved_by": user, "approved_at": now, "reason": clean}
             )
-            self._update(approval=approval)
             # A local activity started now would hold this workflow task, and with it the deploy it
             # schedules, until the notifier returns: send it when the deploy has answered instead.
-            self._held.append(self._record("approved", f"Approved by {user}"))
+            self._held.append(self._record("approved", f"Approved by {user}", approval=approval))
 
     def _release_held(self) -> None:
         held, self._held = self._held, []
@@ -739,13 +786,15 @@ class DebugSessionWorkflow:
     def _renew(self, extend_by: timedelta) -> None:
         assert self._status.expires_at is not None
         new_expiry: datetime = self._status.expires_at + extend_by
-        self._update(
-            expires_at=new_expiry, renewal_count=self._status.renewal_count + 1, message="Debug session active"
+        self._record(
+            "renewed",
+            f"Renewed until {new_expiry.strftime('%Y-%m-%dT%H:%M:%SZ')}",
+            expires_at=new_expiry,
+            renewal_count=self._status.renewal_count + 1,
+            message="Debug session active",
         )
-        self._search_attributes()
-        self._record("renewed", f"Renewed until {new_expiry.strftime('%Y-%m-%dT%H:%M:%SZ')}")
 
-    def _terminate(self, actor: Any, *, operator: bool) -> None:
+    def _terminate(self, actor: Actor, *, operator: bool) -> None:
         message = policy.termination_message(self._session, self._status, actor, operator)
         self._notify(self._transition(SessionState.TERMINATED, message, "terminated"))  # DESIGN 8
 

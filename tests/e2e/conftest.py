@@ -21,6 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.session import ActivitySettings, SessionActivities
 from kubesim.sim import KubeSim
 from temporal_setup import ensure_search_attributes
+from tests.replay_support import replay_all
 from worker import build_worker
 
 BIN = Path(sys.executable).parent
@@ -41,6 +42,9 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     ) as env:
         await ensure_search_attributes(env.client, "default")
         yield env
+        # Every history the end-to-end tests produced must replay on today's code (issue 14).
+        count, failures = await replay_all(env.client)
+        assert not failures, f"{len(failures)} of {count} session histories do not replay: {failures}"
 
 
 @pytest.fixture(scope="session")

@@ -231,7 +231,7 @@ async def test_a_node_pod_created_while_the_session_ends_is_cleaned_up(dh: Debug
 
 async def test_continue_as_new_carries_what_operations_created(dh: DebugHarness) -> None:
     settings = SETTINGS.model_copy(
-        update={"pod_refresh_interval": timedelta(seconds=30), "continue_as_new_after_events": 60}
+        update={"safety_check_interval": timedelta(seconds=30), "continue_as_new_after_steps": 8}
     )
     handle = await start(dh, auto_session(), settings)
     await until(dh, handle, SessionState.ACTIVE)

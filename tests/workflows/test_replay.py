@@ -1,9 +1,13 @@
-"""Replay of a recorded history: a workflow code change that breaks running sessions fails here.
+"""Replay of recorded histories: a workflow code change that breaks running sessions fails here.
 
-The history was recorded from a real run on the time-skipping server (manual approval, renew, join,
-terminate, cleanup). Re-record it only for a deliberate change. Once sessions run in the wild such a change
-is `workflow.patched()`-guarded; before the first release, patches are folded in and the history re-recorded:
+`tests/golden/histories/<version>/` keeps histories of each workflow version that may have sessions in
+flight; every one of them must replay on today's code, with the worker's own sandbox. The current version's
+history is recorded from a real run on the time-skipping server (manual approval, renew, join, terminate,
+cleanup). Once sessions run in the wild a change is `workflow.patched()`-guarded and a new version directory
+is added beside the old ones; before the first release (v1, the 3-second poll loop, had no sessions in the
+wild and was dropped with v2) patches are folded in and the current history re-recorded:
 UPDATE_GOLDEN=1 .venv/bin/pytest tests/workflows/test_replay.py
+The end-to-end fixtures replay every history their tests produce in the same way (tests/replay_support.py).
 """
 
 from __future__ import annotations
@@ -12,16 +16,16 @@ import os
 from datetime import timedelta
 
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import Replayer
 
 from tests.conftest import REPO
+from tests.replay_support import replay_histories
 from tests.workflows.conftest import Harness
 from tests.workflows.test_session_workflow import ALICE, LEAD, approval_session, start, until
 from workflows.models import Actor, ApproveInput, JoinInput, RenewInput, SessionState, TerminateInput
 from workflows.session import DebugSessionWorkflow
 
-RECORDED = REPO / "tests" / "golden" / "histories" / "manual-approval-renew-join-terminate.json"
+HISTORIES = REPO / "tests" / "golden" / "histories"
+RECORDED = HISTORIES / "v2" / "manual-approval-renew-join-terminate.json"
 
 
 async def test_recorded_history_replays(harness: Harness) -> None:
@@ -38,9 +42,9 @@ async def test_recorded_history_replays(harness: Harness) -> None:
         )
         await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=ALICE))
         await handle.result()
+        RECORDED.parent.mkdir(parents=True, exist_ok=True)
         RECORDED.write_text((await handle.fetch_history()).to_json())
     assert RECORDED.exists(), "no recorded history; record one with UPDATE_GOLDEN=1"
-    history = WorkflowHistory.from_json("recorded-session", RECORDED.read_text())
-    replayer = Replayer(workflows=[DebugSessionWorkflow], data_converter=pydantic_data_converter)
-    result = await replayer.replay_workflow(history)
-    assert result.replay_failure is None
+    recorded = sorted(HISTORIES.glob("v*/*.json"))
+    histories = [WorkflowHistory.from_json(path.stem, path.read_text()) for path in recorded]
+    assert await replay_histories(histories) == {}

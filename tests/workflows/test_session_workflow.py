@@ -34,7 +34,7 @@ from workflows.session import DebugSessionWorkflow
 ALICE = Actor(username="sam", email="sam@example.com", groups=("sre-team",))  # the requester of the snapshots
 LEAD = Actor(username="lena", groups=("sre-leads",))
 STRANGER = Actor(username="eve", groups=("x",))
-SETTINGS = WorkflowSettings(upsert_search_attributes=False, pod_refresh_interval=timedelta(minutes=5))
+SETTINGS = WorkflowSettings(upsert_search_attributes=False, safety_check_interval=timedelta(minutes=5))
 
 
 def snapshot(name: str, **changes: Any) -> ResolvedSession:
@@ -334,7 +334,7 @@ async def test_operator_signals(harness: Harness) -> None:
 
 async def test_continue_as_new_carries_state(harness: Harness) -> None:
     settings = SETTINGS.model_copy(
-        update={"pod_refresh_interval": timedelta(seconds=30), "continue_as_new_after_events": 60}
+        update={"safety_check_interval": timedelta(seconds=30), "continue_as_new_after_steps": 8}
     )
     handle = await start(harness, auto_session(), settings)
     s = await until(harness, handle, SessionState.ACTIVE)
@@ -395,7 +395,7 @@ async def test_cleanup_runs_even_when_a_failed_deploy_reported_nothing(harness: 
 
 
 async def test_refresh_keeps_auxiliary_readiness_current(harness: Harness) -> None:
-    settings = SETTINGS.model_copy(update={"pod_refresh_interval": timedelta(seconds=3)})
+    settings = SETTINGS.model_copy(update={"safety_check_interval": timedelta(seconds=3)})
     handle = await start(harness, auto_session(), settings)
     s = await until(harness, handle, SessionState.ACTIVE)
     assert s.auxiliary_resource_statuses == ()

@@ -1,0 +1,227 @@
+"""Worker loss, for real: worker processes SIGKILLed during deploy, while Active, and during cleanup.
+
+Each test runs session workers as separate processes on the real dev server and kubesim, kills one with
+SIGKILL at a chosen moment, starts another, and checks that the session carries on exactly as before:
+the state its path calls for, nothing left on the cluster, no nondeterminism in any worker's log, and a
+history that replays (the dev_server fixture replays every history again at the end of the run).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import kubernetes
+import pytest
+import pytest_asyncio
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from domain.resolution.resolved import ResolvedCluster, ResolvedSession
+from kubesim.sim import KubeSim
+from tests.conftest import REPO
+from tests.e2e.test_lifecycle_e2e import snapshot, wait_state
+from tests.replay_support import replay_histories
+from workflows import search_attributes as sa
+from workflows.models import Actor, SessionState, SessionStatus, SessionWorkflowInput, TerminateInput, WorkflowSettings
+from workflows.session import DebugSessionWorkflow
+
+SETTINGS = WorkflowSettings(safety_check_interval=timedelta(seconds=3))
+"""A check every 3 s keeps a timer pending at any moment, as the evidence's poll loop did."""
+
+
+class WorkerProcess:
+    """`python -m tests.e2e.worker_process` with its output in a file; SIGKILL it like an OOM kill would."""
+
+    def __init__(self, address: str, task_queue: str, log: Path) -> None:
+        self.log_path = log
+        self._stderr = open(log, "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.worker_process", address, task_queue],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        assert line.strip() == "ready", f"worker did not start: {line!r}, see {log}"
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
+        self._stderr.close()
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+
+@pytest.fixture(scope="module")
+def slow_cluster() -> Iterator[KubeSim]:
+    """A cluster of its own (fault rules here touch no other test); pods take 3 s to become Ready."""
+    with KubeSim(nodes=2, pod_ready_delay=3.0) as sim:
+        with kubernetes.config.new_client_from_config(config_file=str(sim.kubeconfig_path)) as api:
+            for name in ("breakglass", "breakglass-debug"):
+                body = kubernetes.client.V1Namespace(metadata=kubernetes.client.V1ObjectMeta(name=name))
+                kubernetes.client.CoreV1Api(api).create_namespace(body)
+        yield sim
+
+
+@pytest_asyncio.fixture
+async def workers(dev_server: WorkflowEnvironment, tmp_path: Any) -> AsyncIterator[Any]:
+    task_queue = f"failover-{uuid.uuid4().hex[:8]}"
+    address = dev_server.client.service_client.config.target_host
+    started: list[WorkerProcess] = []
+
+    def spawn() -> WorkerProcess:
+        w = WorkerProcess(address, task_queue, tmp_path / f"worker-{len(started)}.log")
+        started.append(w)
+        return w
+
+    spawn.task_queue = task_queue  # type: ignore[attr-defined]
+    yield spawn
+    for w in started:
+        w.stop()
+    for w in started:
+        assert "Nondeterminism" not in w.log(), f"nondeterminism in {w.log_path}:\n{w.log()[-3000:]}"
+
+
+async def start_session(client: Client, cluster: KubeSim, task_queue: str) -> tuple[ResolvedSession, Any]:
+    from datetime import UTC, datetime
+
+    session = snapshot_for(cluster)
+    session = session.model_copy(update={"created_at": datetime.now(UTC)})
+    handle = await client.start_workflow(
+        DebugSessionWorkflow.run,
+        SessionWorkflowInput(session=session, settings=SETTINGS),
+        id=session.name,
+        task_queue=task_queue,
+        search_attributes=sa.initial(session),
+    )
+    return session, handle
+
+
+def snapshot_for(cluster: KubeSim) -> ResolvedSession:
+    class _Stack:  # snapshot() only reads the kubeconfig path
+        pass
+
+    fake = _Stack()
+    fake.cluster = cluster  # type: ignore[attr-defined]
+    session = snapshot("minimal-debug", fake)  # type: ignore[arg-type]
+    cluster_ref = ResolvedCluster(name=session.cluster.name, kubeconfig_path=str(cluster.kubeconfig_path))
+    return session.model_copy(update={"cluster": cluster_ref})
+
+
+def deployments(cluster: KubeSim, name: str) -> list[str]:
+    with kubernetes.config.new_client_from_config(config_file=str(cluster.kubeconfig_path)) as api:
+        items = kubernetes.client.AppsV1Api(api).list_deployment_for_all_namespaces().items
+    return [d.metadata.name for d in items if d.metadata is not None and d.metadata.name == name]
+
+
+async def timer_fired_unprocessed(handle: WorkflowHandle[Any, Any], within: float = 20) -> None:
+    """Wait until the history ends with a fired timer whose workflow task no worker has started."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        events = (await handle.fetch_history()).events
+        kinds = [EventType.Name(e.event_type) for e in events[-2:]]
+        if kinds == ["EVENT_TYPE_TIMER_FIRED", "EVENT_TYPE_WORKFLOW_TASK_SCHEDULED"]:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no unprocessed fired timer within {within} s")
+
+
+async def assert_replays(handle: WorkflowHandle[Any, Any]) -> None:
+    history = await handle.fetch_history()
+    assert await replay_histories([history]) == {}
+
+
+async def test_cold_query_after_a_worker_loss_does_not_fork_the_session(
+    dev_server: WorkflowEnvironment, slow_cluster: KubeSim, workers: Any
+) -> None:
+    """The evidence of issue 14: a timer fires while the session's worker is dead; a query reaches the other
+    worker, which replays without the workflow in cache and applies the fired timer with the previous
+    task's time; the next task must still issue what replay issues."""
+    a = workers()
+    session, handle = await start_session(dev_server.client, slow_cluster, workers.task_queue)
+    await wait_state(handle, SessionState.ACTIVE)
+    a.kill()
+    workers()
+    await timer_fired_unprocessed(handle)  # the task sits on the dead worker's sticky queue
+    cold: SessionStatus = await handle.query(DebugSessionWorkflow.status)  # answered by the new worker
+    assert cold.state is SessionState.ACTIVE
+    await asyncio.sleep(14)  # the sticky task times out; the new worker completes it and the next check
+    await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=Actor(username="ops", admin=True)))
+    final: SessionStatus = await handle.result()
+    assert (final.state, final.cleanup) == (SessionState.TERMINATED, "Done")
+    assert deployments(slow_cluster, session.name) == []
+    await assert_replays(handle)
+
+
+async def test_worker_killed_during_deploy_another_finishes_it(
+    dev_server: WorkflowEnvironment, slow_cluster: KubeSim, workers: Any
+) -> None:
+    a = workers()
+    session, handle = await start_session(dev_server.client, slow_cluster, workers.task_queue)
+    await asyncio.sleep(1.0)  # the deploy is waiting for pods (3 s to Ready)
+    killed = time.monotonic()
+    a.kill()
+    workers()
+    status = await wait_state(handle, SessionState.ACTIVE, within=45)
+    recovered = time.monotonic() - killed
+    print(f"\ndeploy resumed after a worker loss: Active {recovered:.1f} s after the kill")
+    assert recovered <= 30, f"the deploy resumed {recovered:.1f} s after the worker loss (goal: 30 s)"
+    assert deployments(slow_cluster, session.name) == [session.name]
+    assert status.allowed_pods
+    await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=Actor(username="ops", admin=True)))
+    await handle.result()
+    assert deployments(slow_cluster, session.name) == []
+    await assert_replays(handle)
+
+
+async def test_worker_killed_during_cleanup_another_finishes_within_30s(
+    dev_server: WorkflowEnvironment, slow_cluster: KubeSim, workers: Any
+) -> None:
+    a = workers()
+    session, handle = await start_session(dev_server.client, slow_cluster, workers.task_queue)
+    await wait_state(handle, SessionState.ACTIVE)
+    slow_cluster.load_faults([{"verbs": ["delete"], "resources": ["deployments"], "latency": 5}])
+    try:
+        await handle.execute_update(
+            DebugSessionWorkflow.terminate, TerminateInput(actor=Actor(username="ops", admin=True))
+        )
+        await asyncio.sleep(1.0)  # cleanup's DELETE is in flight (5 s of latency)
+        pending: SessionStatus = await handle.query(DebugSessionWorkflow.status)
+        assert (pending.state, pending.cleanup) == (SessionState.TERMINATED, "Pending")
+        killed = time.monotonic()
+        a.kill()
+        workers()
+        final: SessionStatus = await asyncio.wait_for(handle.result(), 60)
+    finally:
+        slow_cluster.load_faults([])
+    done = time.monotonic() - killed
+    print(f"\ncleanup finished {done:.1f} s after its worker was killed")
+    assert final.cleanup == "Done"
+    assert done <= 30, f"cleanup finished {done:.1f} s after the worker loss (goal: 30 s)"
+    assert deployments(slow_cluster, session.name) == []
+    await assert_replays(handle)

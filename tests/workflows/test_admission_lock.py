@@ -1,0 +1,58 @@
+"""The admission lock workflow on the time-skipping server: FIFO, recent starts, lease, withdrawal."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from workflows.admission import LEASE, AdmissionLockWorkflow
+from workflows.models import AdmissionLockState, RecentStart, ReleaseInput
+
+
+async def test_holders_take_turns_and_see_what_was_started_before(env: WorkflowEnvironment) -> None:
+    queue = f"lock-{uuid.uuid4()}"
+    async with Worker(env.client, task_queue=queue, workflows=[AdmissionLockWorkflow]):
+        lock = await env.client.start_workflow(
+            AdmissionLockWorkflow.run, AdmissionLockState(), id=f"admission:{queue}", task_queue=queue
+        )
+        first = await lock.execute_update(AdmissionLockWorkflow.acquire, "a")
+        assert (first.granted, first.recent) == (True, ())
+        second = asyncio.create_task(lock.execute_update(AdmissionLockWorkflow.acquire, "b"))
+        await asyncio.sleep(0.3)
+        assert not second.done()  # a holds the lock
+        started = RecentStart(name="s1", binding="ns/b", requester="sam")
+        await lock.execute_update(AdmissionLockWorkflow.release, ReleaseInput(holder="a", started=started))
+        got = await second
+        assert (got.granted, got.recent) == (True, (started,))
+        await lock.execute_update(AdmissionLockWorkflow.release, ReleaseInput(holder="b"))
+
+
+async def test_a_holder_that_never_releases_loses_the_lock_after_the_lease(env: WorkflowEnvironment) -> None:
+    queue = f"lock-{uuid.uuid4()}"
+    async with Worker(env.client, task_queue=queue, workflows=[AdmissionLockWorkflow]):
+        lock = await env.client.start_workflow(
+            AdmissionLockWorkflow.run, AdmissionLockState(), id=f"admission:{queue}", task_queue=queue
+        )
+        await lock.execute_update(AdmissionLockWorkflow.acquire, "dead")
+        waiting = asyncio.create_task(lock.execute_update(AdmissionLockWorkflow.acquire, "next"))
+        await env.sleep(LEASE + timedelta(seconds=1))
+        assert (await asyncio.wait_for(waiting, 10)).granted
+
+
+async def test_a_waiter_that_gives_up_leaves_the_queue(env: WorkflowEnvironment) -> None:
+    queue = f"lock-{uuid.uuid4()}"
+    async with Worker(env.client, task_queue=queue, workflows=[AdmissionLockWorkflow]):
+        lock = await env.client.start_workflow(
+            AdmissionLockWorkflow.run, AdmissionLockState(), id=f"admission:{queue}", task_queue=queue
+        )
+        await lock.execute_update(AdmissionLockWorkflow.acquire, "a")
+        quitter = asyncio.create_task(lock.execute_update(AdmissionLockWorkflow.acquire, "quitter"))
+        await asyncio.sleep(0.3)
+        await lock.execute_update(AdmissionLockWorkflow.release, ReleaseInput(holder="quitter"))
+        assert (await quitter).granted is False
+        await lock.execute_update(AdmissionLockWorkflow.release, ReleaseInput(holder="a"))
+        assert (await lock.execute_update(AdmissionLockWorkflow.acquire, "c")).granted
