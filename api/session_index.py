@@ -28,7 +28,10 @@ class SessionIndex:
     def __init__(self, client: Client, interval: float = 1.0) -> None:
         self.client = client
         self.by_pod: dict[tuple[str, str], Sequence[IndexedSession]] = {}
-        """(cluster, `namespace/name`) -> the Active sessions listing that pod: a decision reads one entry."""
+        """(cluster, `namespace/name`) -> the Active sessions listing that pod (pods without the session
+        label); a decision reads one entry."""
+        self.by_name: dict[str, IndexedSession] = {}
+        """Active sessions by name: the session a pod's label names (api/pod_tracker.py)."""
         self.refreshed_at: datetime | None = None
         # A visibility hiccup must not end the refresher; decisions keep the last index.
         self._loop = Periodic(
@@ -38,7 +41,7 @@ class SessionIndex:
     async def refresh(self) -> int:
         """Rebuild from visibility; returns the number of Active sessions."""
         by_pod: dict[tuple[str, str], list[IndexedSession]] = {}
-        count = 0
+        by_name: dict[str, IndexedSession] = {}
         async for wf in self.client.list_workflows(QUERY):
             attrs = wf.typed_search_attributes
             live_until = attrs.get(sa.LIVE_UNTIL) or attrs.get(sa.EXPIRES_AT)
@@ -65,16 +68,22 @@ class SessionIndex:
                 operations=frozenset(operations),
                 operators=operators,
             )
-            count += 1
+            by_name[session.name] = session
             for pod in session.pods:
                 by_pod.setdefault((cluster, pod), []).append(session)
         self.by_pod = {k: tuple(v) for k, v in by_pod.items()}
+        self.by_name = by_name
         self.refreshed_at = datetime.now(UTC)
-        return count
+        return len(by_name)
 
-    def sessions(self, cluster: str, pod: str) -> Sequence[IndexedSession]:
-        """The Active sessions on `cluster` that list `pod` (`namespace/name`), as of the last refresh."""
-        return self.by_pod.get((cluster, pod), ())
+    def sessions(self, cluster: str, pod: str, labelled_by: str | None = None) -> Sequence[IndexedSession]:
+        """The Active sessions on `cluster` that may grant `pod` (`namespace/name`): those listing it, and
+        the session named by the pod's session label (`labelled_by`, from the pod watch), if Active there."""
+        listed = self.by_pod.get((cluster, pod), ())
+        owner = self.by_name.get(labelled_by) if labelled_by else None
+        if owner is None or owner.cluster != cluster or owner in listed:
+            return listed
+        return (*listed, owner.model_copy(update={"pods": owner.pods | {pod}}))
 
     def start(self) -> None:
         """Refresh in the background every `interval` seconds."""

@@ -44,7 +44,7 @@ async def load_session(state: ApiState, name: str) -> tuple[WorkflowHandle[Any, 
         if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
             raise ApiError(404, "debug session not found") from exc
         raise
-    return handle, session, status
+    return handle, session, state.pods.live_status(session.cluster.name, status)
 
 
 Check = Callable[[ResolvedSession, SessionStatus, datetime], policy.ActionDenied | None]

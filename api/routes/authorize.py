@@ -32,7 +32,8 @@ async def authorize(cluster: str, request: Request, state: State) -> dict[str, A
         raise ApiError(400, f"invalid SubjectAccessReview: expected kind SubjectAccessReview of {API_VERSIONS[0]}")
     attrs = review.spec.resource_attributes
     pod = f"{attrs.namespace}/{attrs.name}" if attrs is not None else ""
-    decision = decide(state.index.sessions(cluster, pod), cluster, review.spec, datetime.now(UTC))
+    sessions = state.index.sessions(cluster, pod, state.pods.session_of(cluster, pod))
+    decision = decide(sessions, cluster, review.spec, datetime.now(UTC))
     return {
         "apiVersion": review.api_version,
         "kind": "SubjectAccessReview",

@@ -12,6 +12,8 @@ import kubernetes
 from temporalio.client import WorkflowHandle
 
 from domain.resolution.resolved import ResolvedCluster, ResolvedSession
+from kube.pod_watch import PodWatch
+from rendering import labels as L
 from tests.conftest import REPO
 from tests.e2e.conftest import Stack, temporal_cli
 from workflows import search_attributes as sa
@@ -144,9 +146,11 @@ async def test_session_completes_despite_20_percent_503s(stack: Stack, tmp_path:
 
 
 async def test_allowed_pods_follow_a_new_node_within_5_seconds(stack: Stack) -> None:
-    """A node joins; the DaemonSet puts a pod on it; the session's allowedPods list it within 5 s."""
+    """A node joins; the DaemonSet puts a pod on it; the session's live pods (the API's pod watch, as
+    `PodTracker.live_status` serves them) list it Ready within 5 s, and the workflow is not woken for it."""
     from datetime import UTC, datetime
 
+    from api.pod_tracker import PodTracker
     from kubesim.nodes import node_object
     from kubesim.sim import KubeSim
 
@@ -166,16 +170,26 @@ async def test_allowed_pods_follow_a_new_node_within_5_seconds(stack: Stack) -> 
         status = await wait_state(handle, SessionState.ACTIVE)
         before = {p.node_name for p in status.allowed_pods}
         assert before == {"kubesim-worker"}
-        node: Any = node_object({"name": "late-worker"}, 9, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-        core.create_node(node)
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        while True:
-            status = await handle.query(DebugSessionWorkflow.status)
-            if "late-worker" in {p.node_name for p in status.allowed_pods if p.ready}:
-                break
-            assert loop.time() - started < 5, f"allowedPods still {[p.node_name for p in status.allowed_pods]}"
-            await asyncio.sleep(0.1)
+        tracker = PodTracker(lambda: None)
+        tracker.watches[session.cluster.name] = PodWatch(
+            session.cluster.name, str(sim.kubeconfig_path), None, L.SESSION
+        ).start()
+        try:
+            assert tracker.watches[session.cluster.name].synced.wait(5)
+            events = len((await handle.fetch_history()).events)
+            node: Any = node_object({"name": "late-worker"}, 9, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            core.create_node(node)
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            while True:
+                status = tracker.live_status(session.cluster.name, await handle.query(DebugSessionWorkflow.status))
+                if "late-worker" in {p.node_name for p in status.allowed_pods if p.ready}:
+                    break
+                assert loop.time() - started < 5, f"allowedPods still {[p.node_name for p in status.allowed_pods]}"
+                await asyncio.sleep(0.1)
+            assert len((await handle.fetch_history()).events) == events  # no wake-up for a pod
+        finally:
+            await tracker.stop()
         await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=Actor(username="sam")))
         assert (await handle.result()).cleaned_up
 
@@ -213,7 +227,7 @@ async def test_worker_killed_mid_deployment_leaves_no_duplicates(stack: Stack, t
                     "created_at": datetime.now(UTC),
                 }
             )
-            settings = WorkflowSettings(deploy_heartbeat_timeout=timedelta(seconds=2))
+            settings = WorkflowSettings(heartbeat_timeout=timedelta(seconds=2))
             handle = await stack.client.start_workflow(
                 DebugSessionWorkflow.run,
                 SessionWorkflowInput(session=session, settings=settings),
