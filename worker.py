@@ -38,6 +38,7 @@ from activities.sweeper import OrphanSweeper
 from domain.durations import parse_duration
 from kube.client import preload
 from temporal_setup import ensure_search_attributes
+from workflows.admission import AdmissionLockWorkflow
 from workflows.models import TASK_QUEUE, SweepInput
 from workflows.session import DebugSessionWorkflow
 from workflows.sweeper import SWEEPER_SCHEDULE_ID, OrphanSweeperWorkflow
@@ -136,7 +137,7 @@ def install_workflow_code_cache(workflows: Sequence[type]) -> None:
     sys.meta_path.insert(0, WorkflowCodeCache(sorted(packages)))
 
 
-WORKFLOWS: list[type] = [DebugSessionWorkflow, OrphanSweeperWorkflow]
+WORKFLOWS: list[type] = [DebugSessionWorkflow, OrphanSweeperWorkflow, AdmissionLockWorkflow]
 
 
 def build_worker(

@@ -1,52 +1,81 @@
-"""Session limits (§4.8) without the visibility race, within one API process.
+"""Session limits (§4.8) that hold across any number of API replicas.
 
-Open sessions are counted from Temporal visibility, which lags a moment behind a workflow start. Two creates
-for the same template at the same instant could therefore both see room for one more session. Creates of
-one template are serialised here, and the sessions this process started recently are counted until
-visibility lists them. Several API replicas can still race each other for that short moment (see README).
+Open sessions are counted from Temporal visibility, which lists a new session only a moment after it
+started. Admission for a template is therefore serialised through Temporal, not process memory: every
+replica takes the template's lock workflow (workflows/admission.py) to count and start, and gets back the
+sessions started under the lock lately, which it counts until visibility lists them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
 
-@dataclass(frozen=True)
-class RecentStart:
-    """A session this process started, as the limit counter needs it."""
+from workflows.admission import AdmissionLockWorkflow, lock_id
+from workflows.models import AdmissionLockState, RecentStart, ReleaseInput
 
-    name: str
-    binding: str
-    requester: str
-    at: float
+
+@dataclass
+class Held:
+    """The lock as its holder sees it: recent starts to count, and what it started itself."""
+
+    recent: tuple[RecentStart, ...]
+    started: RecentStart | None = None
 
 
 @dataclass
 class AdmissionGuard:
-    """One lock per template, and the starts visibility may not show yet."""
+    """`async with guard.held(template) as held: count (with held.recent), start, held.started = …`."""
 
-    remember_for: float = 30.0
-    """Seconds a start is counted from memory (visibility catches up well within this)."""
-    _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
-    _recent: dict[str, list[RecentStart]] = field(default_factory=dict)
+    client: Client
+    task_queue: str
+    _handles: dict[str, WorkflowHandle[AdmissionLockWorkflow, None]] = field(default_factory=dict)
 
-    def lock(self, template: str) -> asyncio.Lock:
-        """The lock that serialises admission for `template` (count, then start)."""
-        return self._locks.setdefault(template, asyncio.Lock())
+    async def _lock(self, template: str) -> WorkflowHandle[AdmissionLockWorkflow, None]:
+        handle = self._handles.get(template)
+        if handle is None:
+            await self.client.start_workflow(  # once per process and template: it runs on (continue-as-new)
+                AdmissionLockWorkflow.run,
+                AdmissionLockState(),
+                id=lock_id(template),
+                task_queue=self.task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            )
+            # Not the handle start_workflow returns: that one is pinned to today's run.
+            handle = self.client.get_workflow_handle_for(AdmissionLockWorkflow.run, lock_id(template))
+            self._handles[template] = handle
+        return handle
 
-    def started(self, template: str, name: str, binding: str, requester: str) -> None:
-        """Remember a start (call it with the template's lock held, right after the workflow started)."""
-        self._recent.setdefault(template, []).append(RecentStart(name, binding, requester, time.monotonic()))
+    @contextlib.asynccontextmanager
+    async def held(self, template: str) -> AsyncIterator[Held]:
+        """Hold the template's admission lock for the block (released however the block ends)."""
+        holder = uuid.uuid4().hex
+        handle = await self._lock(template)
+        try:
+            state = await handle.execute_update(AdmissionLockWorkflow.acquire, holder)
+        except BaseException:
+            # Gave up waiting (request deadline) or the call failed: leave the queue, never hold it later.
+            self._handles.pop(template, None)  # (re)started on the next create if it was gone
+            await _quietly(handle.execute_update(AdmissionLockWorkflow.release, ReleaseInput(holder=holder)))
+            raise
+        if not state.granted:
+            raise RuntimeError("admission lock withdrawn before it was granted")
+        held = Held(recent=state.recent)
+        try:
+            yield held
+        finally:
+            release = ReleaseInput(holder=holder, started=held.started)
+            await _quietly(handle.execute_update(AdmissionLockWorkflow.release, release))
 
-    def forget(self, template: str, names: set[str]) -> None:
-        """Visibility lists these now (in whatever state): stop counting them from memory."""
-        self._recent[template] = [r for r in self._recent.get(template, []) if r.name not in names]
 
-    def unseen(self, template: str, visible: set[str]) -> list[RecentStart]:
-        """Recent starts of `template` that visibility did not list (forgotten after `remember_for`)."""
-        horizon = time.monotonic() - self.remember_for
-        kept = [r for r in self._recent.get(template, []) if r.at >= horizon]
-        self._recent[template] = kept
-        return [r for r in kept if r.name not in visible]
+async def _quietly(call: Awaitable[object]) -> None:
+    """Run a release even while the request is being cancelled; its failure only costs the lease (10 s)."""
+    task = asyncio.ensure_future(call)
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await asyncio.shield(task)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,12 +10,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
 
 from api import errors
+from api.admission_guard import AdmissionGuard
 from api.auth import load_tokens
 from api.cluster_health import ClusterHealth
 from api.deps import ApiState
 from api.oidc import OidcConfig, OidcVerifier
+from api.pod_tracker import PodTracker
 from api.routes import authorize, health, kubectl_debug, sessions, templates
 from api.session_index import SessionIndex
 from api.settings import ApiSettings
@@ -40,7 +44,13 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
             settings.temporal_address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter
         )
         # Whoever starts first registers the search attributes (idempotent): creating a session needs them.
-        await ensure_search_attributes(temporal, settings.temporal_namespace)
+        # Bounded: a Temporal that answers nothing must not keep the API from serving (and saying so).
+        try:
+            await asyncio.wait_for(
+                ensure_search_attributes(temporal, settings.temporal_namespace), settings.request_timeout
+            )
+        except (TimeoutError, RPCError) as exc:
+            log.warning("search attributes not checked (Temporal unavailable): %s", exc or "timed out")
         tokens = load_tokens(settings.tokens_file) if settings.tokens_file else {}
         watcher = CatalogWatcher(
             [settings.catalog_dir], strict=settings.catalog_strict, interval=settings.catalog_poll_interval
@@ -48,8 +58,13 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
         health = ClusterHealth(lambda: watcher.catalog, settings.cluster_health_interval)
         await health.check_all()
         health.start()
+        pods = PodTracker(lambda: watcher.catalog)
+        await pods.start(unready=health.unready())
         index = SessionIndex(temporal, settings.index_refresh_interval)
-        await index.refresh()
+        try:
+            await asyncio.wait_for(index.refresh(), settings.request_timeout)
+        except (TimeoutError, RPCError) as exc:  # the background refresh keeps trying
+            log.warning("session index not loaded yet (Temporal unavailable): %s", exc or "timed out")
         index.start()
         oidc = (
             OidcVerifier(
@@ -66,7 +81,15 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
             else None
         )
         app.state.api = ApiState(
-            settings=settings, client=temporal, watcher=watcher, index=index, health=health, tokens=tokens, oidc=oidc
+            settings=settings,
+            client=temporal,
+            watcher=watcher,
+            index=index,
+            health=health,
+            pods=pods,
+            admission=AdmissionGuard(temporal, settings.task_queue),
+            tokens=tokens,
+            oidc=oidc,
         )
         log.info(
             "API ready: catalog %s, %d tokens, Temporal %s",
@@ -78,6 +101,7 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
             yield
         finally:
             await index.stop()
+            await pods.stop()
             await health.stop()
             watcher.stop()
 
@@ -88,6 +112,7 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    app.add_middleware(errors.Deadline, seconds=settings.request_timeout)
     app.include_router(health.router)
     for prefix in TEMPLATE_PREFIXES:
         app.include_router(templates.templates_router, prefix=prefix)

@@ -12,6 +12,7 @@ from api.admission_guard import AdmissionGuard
 from api.cluster_health import ClusterHealth
 from api.errors import ApiError
 from api.oidc import OidcVerifier
+from api.pod_tracker import PodTracker
 from api.session_index import SessionIndex
 from api.settings import ApiSettings
 from domain.catalog.catalog import Catalog
@@ -29,10 +30,11 @@ class ApiState:
     watcher: CatalogWatcher
     index: SessionIndex
     health: ClusterHealth
+    pods: PodTracker
+    admission: AdmissionGuard
+    """Serialises creates per template through Temporal, for every replica (session limits)."""
     tokens: dict[str, Identity] = field(default_factory=dict)
     oidc: OidcVerifier | None = None
-    admission: AdmissionGuard = field(default_factory=AdmissionGuard)
-    """Serialises creates per template and counts starts visibility does not list yet (session limits)."""
 
 
 def get_state(request: Request) -> ApiState:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -9,6 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from domain.resolution.errors import AdmissionError
@@ -28,6 +31,10 @@ CODES = {
 }
 
 
+RETRY_AFTER = {"Retry-After": "2"}
+"""Seconds a client should wait before retrying a 503 (Temporal unreachable, slow or restarting)."""
+
+
 class ApiError(Exception):
     """Raise anywhere in a handler; becomes the envelope with this status."""
 
@@ -39,11 +46,48 @@ class ApiError(Exception):
 
 
 def envelope(status: int, message: str, details: str = "") -> JSONResponse:
-    """The JSON error response."""
+    """The JSON error response (a 503 says when to retry)."""
     body: dict[str, Any] = {"error": message, "code": CODES.get(status, "INTERNAL_ERROR")}
     if details:
         body["details"] = details
-    return JSONResponse(status_code=status, content=body)
+    return JSONResponse(status_code=status, content=body, headers=RETRY_AFTER if status == 503 else None)
+
+
+class Deadline:
+    """ASGI middleware: answer every request within `seconds`. A request still waiting then (Temporal
+    restarting, a workflow task stuck) gets a 503 with Retry-After instead of hanging its client; the
+    handler is cancelled and anything it sends afterwards is dropped. (A plain ASGI wrapper: Starlette's
+    `call_next` does not give up on a handler that waits on Temporal.)"""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = {"started": False, "late": False}
+
+        async def guarded(message: Message) -> None:
+            if state["late"]:
+                return
+            if message["type"] == "http.response.start":
+                state["started"] = True
+            await send(message)
+
+        handler = asyncio.ensure_future(self.app(scope, receive, guarded))
+        done, _ = await asyncio.wait({handler}, timeout=self.seconds)
+        if handler in done:
+            handler.result()
+            return
+        state["late"] = True
+        handler.cancel()
+        handler.add_done_callback(lambda t: t.cancelled() or t.exception())  # never "exception not retrieved"
+        if not state["started"]:
+            log.warning("%s %s: no answer within %.1f s", scope.get("method"), scope.get("path"), self.seconds)
+            message = f"no answer within {self.seconds:g} s (Temporal slow or unavailable); retry"
+            await envelope(503, message)(scope, receive, send)
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -78,6 +122,11 @@ def install(app: FastAPI) -> None:
     async def temporal_error(_: Request, exc: RPCError) -> JSONResponse:
         # Temporal unreachable or refusing: the request was not carried out; say so instead of a bare 500.
         return envelope(503, "Temporal is unavailable; the request was not carried out", exc.message[:300])
+
+    @app.exception_handler(WorkflowQueryFailedError)
+    async def query_failed(_: Request, exc: WorkflowQueryFailedError) -> JSONResponse:
+        # The session's workflow could not answer (its task is failing): an upstream fault, not ours.
+        return envelope(502, "the session's workflow could not answer", str(exc)[:300])
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

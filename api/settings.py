@@ -10,7 +10,7 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.durations import DurationError, parse_duration
-from workflows.models import TASK_QUEUE
+from workflows.models import TASK_QUEUE, WorkflowSettings
 
 
 def _env(*names: str) -> AliasChoices:
@@ -46,6 +46,10 @@ class ApiSettings(BaseSettings):
     approval_timeout: str = Field(
         default="24h", validation_alias=_env("DEBUG_SESSION_APPROVAL_TIMEOUT", "approval_timeout")
     )
+    safety_check_interval: str = Field(
+        default="15m", validation_alias=_env("DEBUG_SESSION_SAFETY_CHECK_INTERVAL", "safety_check_interval")
+    )
+    """How often an Active session looks at its cluster when nothing else wakes it."""
     retention_period: str = Field(
         default="168h", validation_alias=_env("DEBUG_SESSION_RETENTION_PERIOD", "retention_period")
     )
@@ -69,6 +73,13 @@ class ApiSettings(BaseSettings):
         le=30,
         validation_alias=_env("DEBUG_SESSION_INDEX_REFRESH_INTERVAL", "index_refresh_interval"),
     )
+    request_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        validation_alias=_env("DEBUG_SESSION_REQUEST_TIMEOUT", "request_timeout"),
+    )
+    """Every request is answered within this many seconds: a 503 with Retry-After when Temporal is slow."""
     cluster_health_interval: float = Field(
         default=30, gt=0, validation_alias=_env("DEBUG_SESSION_CLUSTER_HEALTH_INTERVAL", "cluster_health_interval")
     )
@@ -76,7 +87,7 @@ class ApiSettings(BaseSettings):
         default="breakglass", validation_alias=_env("DEBUG_SESSION_NAMESPACE", "sessions_namespace")
     )
 
-    @field_validator("approval_timeout", "retention_period")
+    @field_validator("approval_timeout", "retention_period", "safety_check_interval")
     @classmethod
     def _duration(cls, value: str) -> str:
         try:
@@ -114,6 +125,14 @@ class ApiSettings(BaseSettings):
     def approval_timeout_delta(self) -> timedelta:
         """DEBUG_SESSION_APPROVAL_TIMEOUT parsed."""
         return parse_duration(self.approval_timeout)
+
+    @property
+    def workflow_settings(self) -> WorkflowSettings:
+        """The operator settings a new session is started with (and keeps)."""
+        return WorkflowSettings(
+            approval_timeout=self.approval_timeout_delta,
+            safety_check_interval=parse_duration(self.safety_check_interval),
+        )
 
 
 def _loopback(host: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter
@@ -23,7 +24,9 @@ async def readyz(state: State) -> JSONResponse:
     """Ready when Temporal answers and a catalog is loaded."""
     checks: dict[str, Any] = {"catalog": state.watcher.catalog is not None}
     try:
-        checks["temporal"] = await state.client.service_client.check_health()
+        # Within the request deadline, so that a hung Temporal reads as "not ready", not as a timeout.
+        bound = min(2.0, state.settings.request_timeout / 2)
+        checks["temporal"] = await asyncio.wait_for(state.client.service_client.check_health(), bound)
     except Exception as exc:  # any failure to reach Temporal means not ready, whatever its type
         checks["temporal"] = False
         checks["temporalError"] = str(exc)[:200]

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from api.admission_guard import Held
 from api.deps import ApiState, Caller, CatalogDep, State, actor_for
 from api.errors import ApiError
 from api.views import debug_session, rfc3339
@@ -28,13 +29,13 @@ from workflows.models import (
     InviteInput,
     JoinInput,
     LeaveInput,
+    RecentStart,
     RejectInput,
     RenewInput,
     SessionState,
     SessionStatus,
     SessionWorkflowInput,
     TerminateInput,
-    WorkflowSettings,
 )
 from workflows.session import DebugSessionWorkflow
 
@@ -114,8 +115,11 @@ def _quote(value: str) -> str:
     return "'" + value + "'"
 
 
-async def _open_counts(state: ApiState, template: str, who: Identity) -> dict[str, OpenSessionCounts]:
-    """Open sessions per binding for the template (from visibility), for §4.8 limits."""
+async def _open_counts(
+    state: ApiState, template: str, who: Identity, recent: tuple[RecentStart, ...]
+) -> dict[str, OpenSessionCounts]:
+    """Open sessions per binding for the template (from visibility, plus the `recent` starts made under the
+    admission lock that visibility does not list yet), for §4.8 limits."""
     query = (
         f"WorkflowType = 'DebugSessionWorkflow' AND {sa.TEMPLATE.name} = {_quote(template)} AND "
         f"{sa.STATE.name} IN ({', '.join(repr(s) for s in OPEN_STATES)})"
@@ -131,15 +135,13 @@ async def _open_counts(state: ApiState, template: str, who: Identity) -> dict[st
     async for wf in state.client.list_workflows(query):
         visible.add(wf.id)
         count(wf.typed_search_attributes.get(sa.BINDING) or "", wf.typed_search_attributes.get(sa.REQUESTER) or "")
-    state.admission.forget(template, visible)
-    unseen = state.admission.unseen(template, visible)
-    if unseen:  # started here and not listed as open: not visible yet, or already ended (then forget it)
+    unseen = [r for r in recent if r.name not in visible]
+    if unseen:  # started lately and not listed as open: not visible yet, or already ended
         ids = ", ".join(_quote(r.name) for r in unseen)
         known = {wf.id async for wf in state.client.list_workflows(f"WorkflowId IN ({ids})")}
-        state.admission.forget(template, known)
-        for recent in unseen:
-            if recent.name not in known:
-                count(recent.binding, recent.requester)
+        for start in unseen:
+            if start.name not in known:
+                count(start.binding, start.requester)
     return {b: OpenSessionCounts(mine=c[0], total=c[1]) for b, c in counts.items()}
 
 
@@ -150,15 +152,19 @@ async def _open_counts(state: ApiState, template: str, who: Identity) -> dict[st
 async def create_session(body: CreateSessionRequest, who: Caller, state: State, catalog: CatalogDep) -> JSONResponse:
     """Admit the request (same rules as `dsctl preview`) and start its workflow."""
     template = body.template_ref.strip()
-    # Count and start under the template's lock, so that two creates cannot both take the last place.
-    async with state.admission.lock(template):
-        return await _admit_and_start(body, who, state, catalog, template)
+    if not template or not SAFE_NAME.match(template):  # resolution refuses it with the precise message
+        return await _admit_and_start(body, who, state, catalog, Held(recent=()))
+    # Count and start under the template's lock (one for every API replica), so that two creates cannot
+    # both take the last place.
+    async with state.admission.held(template) as held:
+        return await _admit_and_start(body, who, state, catalog, held)
 
 
 async def _admit_and_start(
-    body: CreateSessionRequest, who: Identity, state: ApiState, catalog: Any, template: str
+    body: CreateSessionRequest, who: Identity, state: ApiState, catalog: Any, held: Held
 ) -> JSONResponse:
-    counts = await _open_counts(state, template, who) if template and SAFE_NAME.match(template) else {}
+    template = body.template_ref.strip()
+    counts = await _open_counts(state, template, who, held.recent) if template and SAFE_NAME.match(template) else {}
     resolution = resolve_session(
         catalog,
         who,
@@ -169,7 +175,7 @@ async def _admit_and_start(
         open_sessions=counts,
     )
     session = resolution.session
-    settings = WorkflowSettings(approval_timeout=state.settings.approval_timeout_delta)
+    settings = state.settings.workflow_settings
     try:
         await state.client.start_workflow(
             DebugSessionWorkflow.run,
@@ -181,7 +187,7 @@ async def _admit_and_start(
     except WorkflowAlreadyStartedError as exc:
         raise ApiError(409, "session already exists") from exc
     binding = session.binding.ref if session.binding else ""
-    state.admission.started(template, session.name, binding, session.requester.username)
+    held.started = RecentStart(name=session.name, binding=binding, requester=session.requester.username)
     status = SessionStatus(
         name=session.name,
         created_at=session.created_at,

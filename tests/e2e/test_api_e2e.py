@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,14 @@ def auth(user: str) -> dict[str, str]:
 
 @pytest_asyncio.fixture
 async def api(stack: Stack, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_replica(stack, tmp_path) as client:
+        yield client
+
+
+@contextlib.asynccontextmanager
+async def api_replica(stack: Stack, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """One API process's app (its own state: index, pod watches, admission) on the shared stack."""
+    tmp_path = Path(tempfile.mkdtemp(dir=tmp_path))
     catalog = tmp_path / "catalog"
     shutil.copytree(REPO / "deploy" / "demo-catalog", catalog)
     clusters = [d for d in yaml.safe_load_all((catalog / "clusters.yaml").read_text()) if d]
