@@ -43,12 +43,12 @@ class AdmissionGuard:
             await self.client.start_workflow(  # once per process and template: it runs on (continue-as-new)
                 AdmissionLockWorkflow.run,
                 AdmissionLockState(),
-                id=lock_id(template),
+                id=lock_id(self.task_queue, template),
                 task_queue=self.task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             )
             # Not the handle start_workflow returns: that one is pinned to today's run.
-            handle = self.client.get_workflow_handle_for(AdmissionLockWorkflow.run, lock_id(template))
+            handle = self.client.get_workflow_handle_for(AdmissionLockWorkflow.run, lock_id(self.task_queue, template))
             self._handles[template] = handle
         return handle
 

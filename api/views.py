@@ -80,6 +80,7 @@ def debug_session(session: ResolvedSession, status: SessionStatus, **extra: Any)
         "startsAt": rfc3339(status.starts_at),
         "expiresAt": rfc3339(status.expires_at),
         "renewalCount": status.renewal_count,
+        "cleanup": status.cleanup or None,
         "allowedPods": [_dump(p) for p in status.allowed_pods],
         "allowedPodOperations": _dump(status.allowed_pod_operations),
         "deployedResources": [_dump(r) for r in status.deployed_resources],

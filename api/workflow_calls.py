@@ -20,6 +20,7 @@ from api.deps import ApiState
 from api.errors import ApiError
 from domain.resolution.resolved import ResolvedSession
 from workflows import policy
+from workflows import search_attributes as sa
 from workflows.models import TERMINAL_STATES, SessionStatus
 from workflows.session import DebugSessionWorkflow
 
@@ -34,12 +35,25 @@ def handle_for(state: ApiState, name: str) -> WorkflowHandle[Any, Any]:
     return state.client.get_workflow_handle(name)
 
 
+async def read_session(handle: WorkflowHandle[Any, Any]) -> tuple[ResolvedSession, SessionStatus]:
+    """The resolved snapshot and status of a session, from its memo (describe: no workflow code runs, and a
+    session whose workflow task is failing, or whose worker is gone, still reads). A session started
+    without the memo (by hand, from the Temporal CLI) is read with queries instead."""
+    desc = await handle.describe()
+    memo = await desc.memo()
+    if sa.SESSION_MEMO not in memo:
+        return await handle.query(DebugSessionWorkflow.session), await handle.query(DebugSessionWorkflow.status)
+    session: ResolvedSession = await desc.memo_value(sa.SESSION_MEMO, type_hint=ResolvedSession)
+    if sa.STATUS_MEMO not in memo:  # its first workflow task has not run yet
+        return session, sa.opening_status(session)
+    return session, await desc.memo_value(sa.STATUS_MEMO, type_hint=SessionStatus)
+
+
 async def load_session(state: ApiState, name: str) -> tuple[WorkflowHandle[Any, Any], ResolvedSession, SessionStatus]:
     """The handle, the resolved snapshot and the status of session `name`, or 404."""
     handle = handle_for(state, name)
     try:
-        session: ResolvedSession = await handle.query(DebugSessionWorkflow.session)
-        status: SessionStatus = await handle.query(DebugSessionWorkflow.status)
+        session, status = await read_session(handle)
     except RPCError as exc:
         if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
             raise ApiError(404, "debug session not found") from exc
@@ -71,8 +85,7 @@ async def _not_taken(handle: WorkflowHandle[Any, Any], check: Check) -> ApiError
     """Why a session took no update: it never existed (404), it has ended (the action's own rule, so the
     role checks keep coming first, §1.6-§1.10), or it was busy (503, retry)."""
     try:
-        session: ResolvedSession = await handle.query(DebugSessionWorkflow.session)
-        status: SessionStatus = await handle.query(DebugSessionWorkflow.status)
+        session, status = await read_session(handle)
     except RPCError:
         return ApiError(404, "debug session not found")
     if status.state not in TERMINAL_STATES:

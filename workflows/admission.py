@@ -2,7 +2,7 @@
 
 Open sessions are counted from Temporal visibility, which lists a new session only a moment after it
 started; two creates at the same instant could both see room for the last place. One lock workflow per
-template (workflow ID `admission:<template>`) serialises admission for every API replica alike: an API
+template (workflow ID `admission:<task queue>:<template>`) serialises admission for every API replica alike: an API
 `acquire`s (an Update that returns when it is its turn, FIFO), counts, starts the session, and `release`s
 with what it started. The lock remembers the last starts so that the next holder counts them even before
 visibility lists them (the API drops those visibility already shows). A holder that dies between acquire
@@ -26,9 +26,9 @@ CONTINUE_AS_NEW_AFTER = 500
 """Grants per run (each writes a handful of events)."""
 
 
-def lock_id(template: str) -> str:
-    """The lock workflow's ID for a template."""
-    return f"admission:{template}"
+def lock_id(task_queue: str, template: str) -> str:
+    """The lock workflow's ID for a template (per task queue: one deployment's sessions share a queue)."""
+    return f"admission:{task_queue}:{template}"
 
 
 @workflow.defn(name="AdmissionLockWorkflow")

@@ -51,6 +51,13 @@ ALL: tuple[SearchAttributeKey[Any], ...] = (
 """Every key, for registration with the operator service."""
 
 
+STATUS_MEMO = "status"
+"""Memo key of the session's status, kept current by the workflow: the API reads it with describe(), so a
+read never runs workflow code (a query served by a worker without the workflow in cache could apply newer
+events with a stale time and fork the session; see workflows/session.py)."""
+SESSION_MEMO = "session"
+"""Memo key of the resolved snapshot, set once at start."""
+
 REQUESTER_PREFIX = "requester:"
 APPROVER_PREFIX = "approver:"
 GROUP_PREFIX = "group:"
@@ -165,16 +172,21 @@ def tracked(session: ResolvedSession, s: SessionStatus) -> list[SearchAttributeP
     return pairs
 
 
-def initial(session: ResolvedSession) -> TypedSearchAttributes:
-    """The attributes a session workflow starts with: the fixed ones, and the tracked ones of a new (Pending)
-    session; the workflow upserts what changes from there."""
-    who = session.requester
-    opening = SessionStatus(
+def opening_status(session: ResolvedSession) -> SessionStatus:
+    """The status of a session just created (Pending), before its workflow has run."""
+    return SessionStatus(
         name=session.name,
         created_at=session.created_at,
         invited=session.invited_participants,
         allowed_pod_operations=session.allowed_pod_operations,
     )
+
+
+def initial(session: ResolvedSession) -> TypedSearchAttributes:
+    """The attributes a session workflow starts with: the fixed ones, and the tracked ones of a new (Pending)
+    session; the workflow upserts what changes from there."""
+    who = session.requester
+    opening = opening_status(session)
     return TypedSearchAttributes(
         [
             SearchAttributePair(CLUSTER, session.cluster.name),

@@ -121,6 +121,8 @@ class DebugSessionWorkflow:
         (`sa.initial`) or continue-as-new carried over, then every upsert. Kept here rather than read back
         from `workflow.info()`, whose values the server may normalise (an empty list can come back unset),
         which made the same history upsert live and not in replay."""
+        self._published: SessionStatus | None = None
+        """The status as last written to the memo (the first change writes it)."""
         self._clock = TimerClock(_recorded_time(self._status))
         """The time deadlines are decided by (see the module docstring)."""
         self._steps = 0
@@ -136,7 +138,7 @@ class DebugSessionWorkflow:
         """Apply status changes in one step; the search attributes follow (only what changed is sent)."""
         self._status = self._status.model_copy(update=changes)
         self._wake = True
-        self._search_attributes()
+        self._publish()
 
     def _record(self, kind: str, text: str, /, **changes: Any) -> SessionEvent:
         """Add a line to the session's history, with the status changes it stands for."""
@@ -156,9 +158,14 @@ class DebugSessionWorkflow:
         self._steps += 1
         return self._clock.reached(workflow.now())
 
-    def _search_attributes(self) -> None:
+    def _publish(self) -> None:
+        """Make the status readable without running workflow code: the status memo (what the API reads,
+        through describe) and the search attributes (what lists and the webhook's index read)."""
         if not self._settings.upsert_search_attributes:
             return
+        if self._status != self._published:
+            workflow.upsert_memo({sa.STATUS_MEMO: self._status})
+            self._published = self._status
         # Every upsert is a visibility write on the server: send only what changed, and nothing at all
         # when nothing did.
         changed = [p for p in sa.tracked(self._session, self._status) if self._attributes.get(p.key.name) != p.value]

@@ -183,18 +183,15 @@ async def _admit_and_start(
             id=session.name,
             task_queue=state.settings.task_queue,
             search_attributes=sa.initial(session),
+            memo={sa.SESSION_MEMO: session},
         )
     except WorkflowAlreadyStartedError as exc:
         raise ApiError(409, "session already exists") from exc
     binding = session.binding.ref if session.binding else ""
     held.started = RecentStart(name=session.name, binding=binding, requester=session.requester.username)
-    status = SessionStatus(
-        name=session.name,
-        created_at=session.created_at,
-        invited=session.invited_participants,
-        allowed_pod_operations=session.allowed_pod_operations,
+    view = debug_session(
+        session, sa.opening_status(session), canApprove=False, canReject=False, warnings=resolution.warnings
     )
-    view = debug_session(session, status, canApprove=False, canReject=False, warnings=resolution.warnings)
     return JSONResponse(status_code=201, content=view)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -44,8 +43,8 @@ async def api(stack: Stack, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
 
 @contextlib.asynccontextmanager
 async def api_replica(stack: Stack, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    """One API process's app (its own state: index, pod watches, admission) on the shared stack."""
-    tmp_path = Path(tempfile.mkdtemp(dir=tmp_path))
+    """One API process's app (its own state: index, pod watches, admission) on the shared stack, with its
+    catalog in `tmp_path/catalog`."""
     catalog = tmp_path / "catalog"
     shutil.copytree(REPO / "deploy" / "demo-catalog", catalog)
     clusters = [d for d in yaml.safe_load_all((catalog / "clusters.yaml").read_text()) if d]
@@ -148,7 +147,13 @@ async def test_auto_approved_session_through_the_api(api: httpx.AsyncClient, sta
     assert done.status_code == 200, done.text
     assert done.json()["status"]["message"] == "Terminated by dave"
     final = await wait_for(api, name, "dave", "Terminated")
-    assert final["status"]["deployedResources"] == []
+    for _ in range(100):  # Terminated is shown at once; `cleanup` says when the objects are gone
+        if final["status"]["cleanup"] == "Done":
+            break
+        assert final["status"]["cleanup"] == "Pending"
+        await asyncio.sleep(0.1)
+        final = (await api.get(f"/api/v1/debug-sessions/{name}", headers=auth("dave"))).json()
+    assert (final["status"]["cleanup"], final["status"]["deployedResources"]) == ("Done", [])
     again = await api.post(f"/api/v1/debug-sessions/{name}/terminate", headers=auth("dave"))
     assert (again.status_code, again.json()["error"]) == (400, "session is already in terminal state 'Terminated'")
 

@@ -27,6 +27,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from api.workflow_calls import read_session
 from domain.resolution.resolved import ResolvedCluster, ResolvedSession
 from kubesim.sim import KubeSim
 from tests.conftest import REPO
@@ -118,6 +119,7 @@ async def start_session(client: Client, cluster: KubeSim, task_queue: str) -> tu
         id=session.name,
         task_queue=task_queue,
         search_attributes=sa.initial(session),
+        memo={sa.SESSION_MEMO: session},
     )
     return session, handle
 
@@ -168,7 +170,8 @@ async def test_cold_query_after_a_worker_loss_does_not_fork_the_session(
     a.kill()
     workers()
     await timer_fired_unprocessed(handle)  # the task sits on the dead worker's sticky queue
-    cold: SessionStatus = await handle.query(DebugSessionWorkflow.status)  # answered by the new worker
+    # An operator's query (the API reads the memo and never queries): answered by the new worker, cold.
+    cold: SessionStatus = await handle.query(DebugSessionWorkflow.status)
     assert cold.state is SessionState.ACTIVE
     await asyncio.sleep(14)  # the sticky task times out; the new worker completes it and the next check
     await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=Actor(username="ops", admin=True)))
@@ -211,7 +214,7 @@ async def test_worker_killed_during_cleanup_another_finishes_within_30s(
             DebugSessionWorkflow.terminate, TerminateInput(actor=Actor(username="ops", admin=True))
         )
         await asyncio.sleep(1.0)  # cleanup's DELETE is in flight (5 s of latency)
-        pending: SessionStatus = await handle.query(DebugSessionWorkflow.status)
+        _, pending = await read_session(handle)
         assert (pending.state, pending.cleanup) == (SessionState.TERMINATED, "Pending")
         killed = time.monotonic()
         a.kill()

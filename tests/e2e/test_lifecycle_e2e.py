@@ -11,6 +11,7 @@ from typing import Any
 import kubernetes
 from temporalio.client import WorkflowHandle
 
+from api.workflow_calls import read_session
 from domain.resolution.resolved import ResolvedCluster, ResolvedSession
 from kube.pod_watch import PodWatch
 from rendering import labels as L
@@ -31,7 +32,7 @@ def snapshot(name: str, stack: Stack) -> ResolvedSession:
 async def wait_state(handle: WorkflowHandle[Any, Any], state: SessionState, within: float = 30) -> SessionStatus:
     deadline = asyncio.get_running_loop().time() + within
     while True:
-        status: SessionStatus = await handle.query(DebugSessionWorkflow.status)
+        _, status = await read_session(handle)  # as the API reads it: the memo, no workflow code runs
         if status.state is state:
             return status
         assert asyncio.get_running_loop().time() < deadline, f"stuck in {status.state}: {status.message}"
@@ -52,6 +53,7 @@ async def start(stack: Stack, session: ResolvedSession) -> WorkflowHandle[Any, A
         id=session.name,
         task_queue=stack.task_queue,
         search_attributes=sa.initial(session),
+        memo={sa.SESSION_MEMO: session},
     )
 
 
@@ -234,6 +236,7 @@ async def test_worker_killed_mid_deployment_leaves_no_duplicates(stack: Stack, t
                 id=session.name,
                 task_queue=queue,
                 search_attributes=sa.initial(session),
+                memo={sa.SESSION_MEMO: session},
             )
             apps_api = kubernetes.client.AppsV1Api(api)
             for _ in range(200):  # until the Deployment exists: the activity is past apply, waiting for pods

@@ -77,5 +77,12 @@ async def test_a_replaced_pod_is_exec_able_and_the_old_name_refused(
     assert not await allowed(api, "eve", new)  # not a participant
     assert len((await handle.fetch_history()).events) == events_before  # the workflow was not woken
     await api.post(f"/api/v1/debug-sessions/{name}/terminate", headers=auth("dave"))
-    await wait_for(api, name, "dave", "Terminated")
+    ended = await wait_for(api, name, "dave", "Terminated")
+    assert ended["status"]["cleanup"] in ("Pending", "Done")
     assert not await allowed(api, "dave", new)
+
+    async def cleaned() -> bool:
+        got = await api.get(f"/api/v1/debug-sessions/{name}", headers=auth("dave"))
+        return bool(got.json()["status"]["cleanup"] == "Done")
+
+    await until(cleaned)

@@ -16,7 +16,9 @@ async def test_a_per_user_limit_of_one_admits_one_of_ten_creates_across_two_repl
 ) -> None:
     """sre-production-access allows sam one open session: ten simultaneous creates, five through each
     replica, admit exactly one (before issue 14, two replicas admitted two)."""
-    async with api_replica(stack, tmp_path) as one, api_replica(stack, tmp_path) as two:
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    async with api_replica(stack, tmp_path / "one") as one, api_replica(stack, tmp_path / "two") as two:
         answers = await asyncio.gather(
             *(replica.post("/api/v1/debug-sessions", json=PROD, headers=auth("sam")) for replica in [one, two] * 5)
         )
