@@ -2,8 +2,8 @@
 create a node debug pod, delete pods whose time is up.
 
 Each activity re-checks the operation's policy with what only the cluster knows (namespace labels, the
-pod, the node) and then acts. A refusal is an `ApplicationError` of type `HTTP_<status>` that the workflow
-passes back to the API unchanged; a cluster that does not answer is retried by Temporal. Objects have
+pod, the node) and then acts. A refusal is raised as `workflows.refusals.to_error(...)`, which the
+workflow passes back to the API unchanged; a cluster that does not answer is retried by Temporal. Objects have
 deterministic names and the session's labels, so a retried activity adopts what its earlier attempt
 created instead of failing on the name.
 """
@@ -20,6 +20,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.heartbeat import heartbeating
 from domain import debug_operations as ops
+from domain.refusal import Refusal
 from domain.resolution.resolved import ResolvedCluster, ResolvedSession
 from domain.session import AllowedPod, CopiedPod, DeployedResource, InjectedEphemeralContainer, NodeDebugPod
 from kube.client import ClusterClient
@@ -41,19 +42,15 @@ from workflows.models import (
     PodCopyActivityInput,
     PodCopyResult,
 )
+from workflows.refusals import refuse, to_error
 
 DEBUG_POD_SELECTORS = (f"{debug_pods.DEBUG_COPY}=true", f"{debug_pods.NODE_DEBUG}=true")
 
 
-def refuse(status: int, message: str) -> ApplicationError:
-    """A refusal the API answers with `status` and `message`."""
-    return ApplicationError(message, type=f"HTTP_{status}", non_retryable=True)
-
-
 def _refusal(found: Any) -> Any:
     """Raise when a pure check answered with a Refusal; otherwise pass its value through."""
-    if isinstance(found, ops.Refusal):
-        raise refuse(found.status, found.message)
+    if isinstance(found, Refusal):
+        raise to_error(found)
     return found
 
 

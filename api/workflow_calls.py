@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ApiState
 from api.errors import ApiError
+from domain.refusal import Refusal
 from domain.resolution.resolved import ResolvedSession
-from workflows import policy
+from workflows import refusals
 from workflows import search_attributes as sa
 from workflows.models import TERMINAL_STATES, SessionStatus
 from workflows.session import DebugSessionWorkflow
@@ -61,7 +61,7 @@ async def load_session(state: ApiState, name: str) -> tuple[WorkflowHandle[Any, 
     return handle, session, state.pods.live_status(session.cluster.name, status)
 
 
-Check = Callable[[ResolvedSession, SessionStatus, datetime], policy.ActionDenied | None]
+Check = Callable[[ResolvedSession, SessionStatus, datetime], Refusal | None]
 """The action's own rule (workflows/policy.py), used when the workflow can no longer answer: closed."""
 
 
@@ -70,9 +70,9 @@ async def run_update(handle: WorkflowHandle[Any, Any], update: Any, arg: Any, ch
     try:
         return await handle.execute_update(update, arg)
     except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        if isinstance(cause, ApplicationError) and (cause.type or "").startswith("HTTP_"):
-            raise ApiError(int((cause.type or "HTTP_500")[5:]), cause.message) from exc
+        refused = refusals.from_error(exc.cause)
+        if refused is not None:
+            raise ApiError(refused.status, refused.message) from exc
         # Not a refusal: the update was aborted (the workflow closed or moved on while it waited).
         raise await _not_taken(handle, check) from exc
     except RPCError as exc:

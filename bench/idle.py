@@ -228,11 +228,14 @@ class ReadyWatch:
         threading.Thread(target=self._run, daemon=True).start()
 
     def _run(self) -> None:
-        for event in self._w.stream(self.core.list_namespaced_pod, NS):
-            pod: Any = event["object"]
-            conds = (pod.status.conditions or []) if pod.status else []
-            if any(c.type == "Ready" and c.status == "True" for c in conds):
-                self.ready_at.setdefault(pod.metadata.name, time.monotonic())
+        try:
+            for event in self._w.stream(self.core.list_namespaced_pod, NS):
+                pod: Any = event["object"]
+                conds = (pod.status.conditions or []) if pod.status else []
+                if any(c.type == "Ready" and c.status == "True" for c in conds):
+                    self.ready_at.setdefault(pod.metadata.name, time.monotonic())
+        except Exception:  # the stack went away at the end of the run: the watch ends with it
+            return
 
 
 def churn(api: httpx.Client, stack: Stack, names: list[str], count: int) -> tuple[list[float], list[float]]:
@@ -336,7 +339,7 @@ def main() -> None:
     )
     print(
         f"replacement allowed after Ready p50 {statistics.median(allowed):.3f} s  p95 {pct(allowed, 95):.3f} s"
-        "   goal p95 <= 0.5 s"
+        "   goal p95 <= 0.5 s  (0: allowed before it turned Ready)"
     )
     shutil.rmtree(workdir, ignore_errors=True)
     shutil.rmtree(probe_dir, ignore_errors=True)

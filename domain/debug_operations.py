@@ -7,7 +7,6 @@ one place. A refusal carries the HTTP status the API answers with.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,17 +15,10 @@ from domain import k8s
 from domain.globs import path_match
 from domain.kubectl_debug import EphemeralContainersConfig, KubectlDebugConfig, NodeDebugConfig, PodCopyConfig
 from domain.namespaces import NamespaceFilter
+from domain.refusal import Refusal
 from domain.resolution.namespaces import filter_matches
 
 DEFAULT_NODE_DEBUG_IMAGE = "busybox:stable"
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """An operation that must not run: HTTP status and message (§1.11: policy 403, request problems 400)."""
-
-    status: int
-    message: str
 
 
 class _Body(BaseModel):

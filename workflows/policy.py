@@ -1,28 +1,20 @@
 """Pure action rules of a running session: who may approve, renew, join, leave, terminate, and when.
 
-Every function returns None when the action is allowed, or an `ActionDenied` with the HTTP status and the
+Every function returns None when the action is allowed, or an `Refusal` with the HTTP status and the
 reference's message. The workflow's update validators call these (cheap, no history written); the same
 rules are unit-tested as plain tables.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain.durations import format_duration
 from domain.identity import Identity, identity_match
+from domain.refusal import Refusal
 from domain.resolution.approval import is_approver
 from domain.resolution.resolved import ResolvedSession
 from workflows.models import TERMINAL_STATES, Actor, SessionState, SessionStatus
-
-
-@dataclass(frozen=True)
-class ActionDenied:
-    """A refused action: HTTP status and message."""
-
-    status: int
-    message: str
 
 
 def identity(actor: Actor) -> Identity:
@@ -54,62 +46,62 @@ def live_until(session: ResolvedSession, status: SessionStatus) -> datetime | No
     return status.expires_at
 
 
-def _reason_problem(reason: str, session: ResolvedSession, rejecting: bool) -> ActionDenied | None:
+def _reason_problem(reason: str, session: ResolvedSession, rejecting: bool) -> Refusal | None:
     cfg = session.approval_reason
     if cfg is None:
         return None
     required = cfg.mandatory or (rejecting and cfg.mandatory_for_rejection)
     if required and not reason.strip():
-        return ActionDenied(400, f"missing required {'rejection' if rejecting else 'approval'} reason")
+        return Refusal(400, f"missing required {'rejection' if rejecting else 'approval'} reason")
     if reason.strip() and len(reason.strip()) < cfg.min_length:
-        return ActionDenied(400, f"reason must be at least {cfg.min_length} characters")
+        return Refusal(400, f"reason must be at least {cfg.min_length} characters")
     return None
 
 
 def check_decision(
     session: ResolvedSession, status: SessionStatus, actor: Actor, reason: str, now: datetime, *, rejecting: bool,
     timeout: timedelta, operator: bool = False,
-) -> ActionDenied | None:  # fmt: skip
+) -> Refusal | None:  # fmt: skip
     """Approve/reject (§1.9/§1.10, §9.2): pending, by an approver who is not the requester, not yet decided."""
     verb = "reject" if rejecting else "approve"
     if status.state is not SessionState.PENDING_APPROVAL:
-        return ActionDenied(400, f"session is not pending approval (state: {status.state})")
+        return Refusal(400, f"session is not pending approval (state: {status.state})")
     who = identity(actor)
     requester = session.requester
     is_requester = identity_match(requester.username, who) or (
         bool(requester.email) and identity_match(requester.email, who)
     )
     if not operator and (is_requester or not is_approver(session.approval, who)):
-        return ActionDenied(403, f"user is not authorized to {verb} this session")
+        return Refusal(403, f"user is not authorized to {verb} this session")
     if status.approval.approved_at is not None or status.approval.rejected_at is not None:
-        return ActionDenied(409, "debug session approval has already been decided")
+        return Refusal(409, "debug session approval has already been decided")
     if now >= status.created_at + timeout:
-        return ActionDenied(409, f"Approval timed out after {format_duration(timeout)}")
+        return Refusal(409, f"Approval timed out after {format_duration(timeout)}")
     return _reason_problem(reason, session, rejecting)
 
 
 def check_renew(
     session: ResolvedSession, status: SessionStatus, actor: Actor, extend_by: timedelta, now: datetime,
     operator: bool = False,
-) -> ActionDenied | None:  # fmt: skip
+) -> Refusal | None:  # fmt: skip
     """Renew (§1.7 with DESIGN decisions 6, 12, 14)."""
     if extend_by <= timedelta(0):
-        return ActionDenied(400, "extension duration must be positive")
+        return Refusal(400, "extension duration must be positive")
     if not operator and not _may_use(session, status, actor):
-        return ActionDenied(403, "only requester or active owner/participant roles can renew")
+        return Refusal(403, "only requester or active owner/participant roles can renew")
     if status.state is not SessionState.ACTIVE:
-        return ActionDenied(400, f"cannot renew session in state '{status.state}'")
+        return Refusal(400, f"cannot renew session in state '{status.state}'")
     if not is_live(session, status, now):
-        return ActionDenied(400, "cannot renew expired session")
+        return Refusal(400, "cannot renew expired session")
     limits = session.constraints
     if not limits.allow_renewal:
-        return ActionDenied(403, "session renewals are not allowed by template")
+        return Refusal(403, "session renewals are not allowed by template")
     if limits.max_renewals == 0 or status.renewal_count >= limits.max_renewals:
-        return ActionDenied(403, f"maximum renewals ({limits.max_renewals}) reached")
+        return Refusal(403, f"maximum renewals ({limits.max_renewals}) reached")
     assert status.expires_at is not None
     cap = hard_cap(session, status)
     if cap is not None and status.expires_at + extend_by > cap:
-        return ActionDenied(
+        return Refusal(
             403,
             f"extension would exceed maximum duration of {limits.max_duration} "
             f"(latest possible expiry: {cap.strftime('%Y-%m-%dT%H:%M:%SZ')})",
@@ -132,15 +124,15 @@ def _may_use(session: ResolvedSession, status: SessionStatus, actor: Actor) -> b
 
 def check_terminate(
     session: ResolvedSession, status: SessionStatus, actor: Actor, now: datetime, operator: bool = False
-) -> ActionDenied | None:
+) -> Refusal | None:
     """Terminate: the owner (exact username), or an admin (DESIGN 4); the requester may withdraw a pending one."""
     is_owner = actor.username == session.requester.username
     if not (is_owner or actor.admin or operator):
-        return ActionDenied(403, "only the session owner or an admin can terminate")
+        return Refusal(403, "only the session owner or an admin can terminate")
     if status.state in TERMINAL_STATES:
-        return ActionDenied(400, f"session is already in terminal state '{status.state}'")
+        return Refusal(400, f"session is already in terminal state '{status.state}'")
     if status.state is SessionState.ACTIVE and not is_live(session, status, now):
-        return ActionDenied(400, "cannot terminate expired session")
+        return Refusal(400, "cannot terminate expired session")
     return None
 
 
@@ -154,66 +146,66 @@ def termination_message(session: ResolvedSession, status: SessionStatus, actor: 
     return f"Terminated by {actor.username}"
 
 
-def check_join(session: ResolvedSession, status: SessionStatus, actor: Actor, now: datetime) -> ActionDenied | None:
+def check_join(session: ResolvedSession, status: SessionStatus, actor: Actor, now: datetime) -> Refusal | None:
     """Join (DESIGN 5/11): invited, live, not already listed, room left."""
     if status.state is not SessionState.ACTIVE:
-        return ActionDenied(400, f"cannot join session in state '{status.state}'")
+        return Refusal(400, f"cannot join session in state '{status.state}'")
     if not is_live(session, status, now):
-        return ActionDenied(400, "cannot join expired session")
+        return Refusal(400, "cannot join expired session")
     if any(p.user == actor.username for p in status.participants):
-        return ActionDenied(409, "user already joined this session")
+        return Refusal(409, "user already joined this session")
     who = identity(actor)
     if not any(identity_match(invited, who) for invited in status.invited):
-        return ActionDenied(403, "user is not invited to join this debug session")
+        return Refusal(403, "user is not invited to join this debug session")
     sharing = session.template.terminal_sharing
     if sharing is not None and sharing.max_participants > 0 and len(status.participants) >= sharing.max_participants:
-        return ActionDenied(403, "maximum participants reached")
+        return Refusal(403, "maximum participants reached")
     return None
 
 
-def check_leave(session: ResolvedSession, status: SessionStatus, actor: Actor, now: datetime) -> ActionDenied | None:
+def check_leave(session: ResolvedSession, status: SessionStatus, actor: Actor, now: datetime) -> Refusal | None:
     """Leave (§1.6): listed (checked first, so outsiders learn nothing), not the owner, session live."""
     entry = next((p for p in status.participants if p.user == actor.username), None)
     if entry is None:
-        return ActionDenied(404, "user is not a participant in this session")
+        return Refusal(404, "user is not a participant in this session")
     if entry.role == "owner":
-        return ActionDenied(403, "session owner cannot leave; use terminate instead")
+        return Refusal(403, "session owner cannot leave; use terminate instead")
     if status.state is not SessionState.ACTIVE:
-        return ActionDenied(400, f"cannot leave session in state '{status.state}'")
+        return Refusal(400, f"cannot leave session in state '{status.state}'")
     if not is_live(session, status, now):
-        return ActionDenied(400, "cannot leave expired session")
+        return Refusal(400, "cannot leave expired session")
     return None
 
 
 def check_invite(
     status: SessionStatus, session: ResolvedSession, actor: Actor, users: tuple[str, ...]
-) -> ActionDenied | None:
+) -> Refusal | None:
     """Invite: the owner (exact username) of a session that has not ended names at least one user."""
     if actor.username != session.requester.username:
-        return ActionDenied(403, "only the session owner can invite participants")
+        return Refusal(403, "only the session owner can invite participants")
     if status.state in TERMINAL_STATES:
-        return ActionDenied(400, f"session is already in terminal state '{status.state}'")
+        return Refusal(400, f"session is already in terminal state '{status.state}'")
     if not users or any(not u.strip() for u in users):
-        return ActionDenied(400, "users must name at least one user, and no empty names")
+        return Refusal(400, "users must name at least one user, and no empty names")
     return None
 
 
 def check_debug_operation(
     session: ResolvedSession, status: SessionStatus, actor: Actor, now: datetime
-) -> ActionDenied | None:
+) -> Refusal | None:
     """The preamble of every kubectl-debug operation (§1.11, DESIGN 5): active and live, by the requester
     or an active owner/participant (exact username; viewers and departed users are refused), in a
     template whose mode allows kubectl-debug."""
     if status.state is not SessionState.ACTIVE:
-        return ActionDenied(400, f"session is not active, current state: {status.state}")
+        return Refusal(400, f"session is not active, current state: {status.state}")
     if not is_live(session, status, now):
-        return ActionDenied(400, "cannot run kubectl-debug operation on expired session")
+        return Refusal(400, "cannot run kubectl-debug operation on expired session")
     operator = actor.username == session.requester.username or any(
         p.left_at is None and p.role in ("owner", "participant") and p.user == actor.username
         for p in status.participants
     )
     if not operator:
-        return ActionDenied(403, "user is not allowed to modify debug resources for this session")
+        return Refusal(403, "user is not allowed to modify debug resources for this session")
     if session.mode not in ("kubectl-debug", "hybrid"):
-        return ActionDenied(400, "session template does not support kubectl-debug mode")
+        return Refusal(400, "session template does not support kubectl-debug mode")
     return None

@@ -30,9 +30,10 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain import debug_operations as ops
     from domain.durations import format_duration, parse_duration
+    from domain.refusal import Refusal
     from domain.resolution.resolved import ResolvedSession
     from domain.session import AllowedPod, KubectlDebugStatus
-    from workflows import policy
+    from workflows import policy, refusals
     from workflows import search_attributes as sa
     from workflows import status as deadlines
     from workflows.models import (
@@ -89,10 +90,10 @@ _DEBUG_OP_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(mil
 """kubectl-debug operations answer a waiting HTTP request: a few quick retries, then a clear 502."""
 
 
-def _deny(denied: policy.ActionDenied | None) -> None:
-    """Refuse an update: the API maps the type `HTTP_<status>` back to that status and message."""
+def _deny(denied: Refusal | None) -> None:
+    """Refuse an update (the API answers with the refusal's status and message)."""
     if denied is not None:
-        raise ApplicationError(denied.message, type=f"HTTP_{denied.status}", non_retryable=True)
+        raise refusals.to_error(denied)
 
 
 def _recorded_time(status: SessionStatus) -> datetime:
@@ -559,7 +560,7 @@ class DebugSessionWorkflow:
     async def create_pod_copy(self, input: PodCopyInput) -> PodCopyResult:
         """Create a debug copy of a pod; it is deleted at its TTL or at the session's end, whichever is first."""
         cfg = ops.pod_copy_config(self._session.template.kubectl_debug)
-        assert not isinstance(cfg, ops.Refusal)  # the validator refused otherwise
+        assert not isinstance(cfg, Refusal)  # the validator refused otherwise
         now = self._action_time()
         expires_at = now + parse_duration(cfg.ttl)
         self._update(debug_pods_attempted=True)
@@ -628,8 +629,8 @@ class DebugSessionWorkflow:
 
     def _validate_debug(self, actor: Actor, config: Any) -> None:
         _deny(policy.check_debug_operation(self._session, self._status, actor, workflow.now()))
-        if isinstance(config, ops.Refusal):
-            _deny(policy.ActionDenied(config.status, config.message))
+        if isinstance(config, Refusal):
+            _deny(config)
 
     def _live_until(self) -> datetime:
         until = policy.live_until(self._session, self._status)
@@ -657,11 +658,12 @@ class DebugSessionWorkflow:
                 retry_policy=_DEBUG_OP_RETRY,
             )
         except ActivityError as exc:
+            refused = refusals.from_error(exc)
+            if refused is not None:
+                raise refusals.to_error(refused) from None
             cause = exc.cause
-            if isinstance(cause, ApplicationError) and (cause.type or "").startswith("HTTP_"):
-                raise ApplicationError(cause.message, type=cause.type, non_retryable=True) from None
             detail = cause.message if isinstance(cause, ApplicationError) else str(cause or exc)
-            raise ApplicationError(f"{failure}: {detail}", type="HTTP_502", non_retryable=True) from None
+            raise refusals.refuse(502, f"{failure}: {detail}") from None
 
     def _record_debug(
         self, debug: KubectlDebugStatus, pod: AllowedPod, kind: str, message: str, resource: Any = None
@@ -744,7 +746,7 @@ class DebugSessionWorkflow:
         if not self._refused("terminate", denied):
             self._terminate(input.actor, operator=True)
 
-    def _refused(self, action: str, denied: policy.ActionDenied | None) -> bool:
+    def _refused(self, action: str, denied: Refusal | None) -> bool:
         if denied is None:
             return False
         self._record("signal-refused", f"{action} signal refused: {denied.message}")
@@ -752,9 +754,7 @@ class DebugSessionWorkflow:
 
     # --- action bodies ---------------------------------------------------------------------------
 
-    def _check_decision(
-        self, actor: Actor, reason: str, *, rejecting: bool, operator: bool = False
-    ) -> policy.ActionDenied | None:
+    def _check_decision(self, actor: Actor, reason: str, *, rejecting: bool, operator: bool = False) -> Refusal | None:
         # A validator runs only live (never in replay): it may read the task time. A signal is replayed, and
         # may be applied in a query's replay with a stale task time: it decides on the timer clock.
         return policy.check_decision(

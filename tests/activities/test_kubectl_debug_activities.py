@@ -21,6 +21,7 @@ from domain.kubectl_debug import KubectlDebugConfig
 from domain.resolution.resolved import ResolvedSession
 from kubesim.sim import KubeSim
 from tests.activities.test_session_activities import core, snapshot
+from workflows import refusals
 from workflows.models import InjectEphemeralActivityInput, NodeDebugPodActivityInput, PodCopyActivityInput
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -57,10 +58,13 @@ def pod(sim: KubeSim, namespace: str) -> str:
     return name
 
 
-def refusal(fn: Any, arg: Any) -> tuple[str, str]:
+def refusal(fn: Any, arg: Any) -> tuple[int, str]:
+    """(status, message) of the refusal the activity raised."""
     with pytest.raises(ApplicationError) as caught:
         ENV.run(fn, arg)
-    return caught.value.type or "", caught.value.message
+    refused = refusals.from_error(caught.value)
+    assert refused is not None, caught.value
+    return refused.status, refused.message
 
 
 def inject(s: ResolvedSession, **req: Any) -> InjectEphemeralActivityInput:
@@ -84,20 +88,20 @@ def test_namespace_selector_terms_use_the_live_labels(sim: KubeSim, acts: Sessio
     # a retried attempt finds its own container and succeeds; a different one of that name is a conflict
     assert ENV.run(fn, inject(s, namespace="app-a", podName=target)).entry.container_name == "dbg"
     assert refusal(fn, inject(s, namespace="app-a", podName=target, image="busybox:2")) == (
-        "HTTP_409",
+        409,
         f"ephemeral container dbg already exists in pod app-a/{target}",
     )
     assert refusal(fn, inject(s, namespace="app-b", podName="x")) == (
-        "HTTP_403",
+        403,
         "namespace app-b is not allowed for ephemeral container injection",
     )
-    assert refusal(fn, inject(s, namespace="app-gone", podName="x")) == ("HTTP_400", "namespace app-gone not found")
+    assert refusal(fn, inject(s, namespace="app-gone", podName="x")) == (400, "namespace app-gone not found")
 
 
 def test_image_digest_is_required_when_configured(sim: KubeSim, acts: SessionActivities) -> None:
     s = session(sim, {"ephemeralContainers": {"enabled": True, "requireImageDigest": True}})
     fn = acts.kubectl_debug.inject_ephemeral_container
-    assert refusal(fn, inject(s, namespace="app-b", podName="x")) == ("HTTP_403", "image must use @sha256: digest")
+    assert refusal(fn, inject(s, namespace="app-b", podName="x")) == (403, "image must use @sha256: digest")
 
 
 def copy_input(s: ResolvedSession, namespace: str, name: str) -> PodCopyActivityInput:
@@ -112,11 +116,11 @@ def test_pod_copy_target_namespace_must_exist_unless_created(sim: KubeSim, acts:
     source = pod(sim, "app-b")
     strict = session(sim, {"podCopy": {"enabled": True, "targetNamespace": "copies-strict"}})
     assert refusal(fn, copy_input(strict, "app-b", source)) == (
-        "HTTP_400",
+        400,
         "target namespace copies-strict does not exist",
     )
     assert refusal(fn, copy_input(strict, "app-b", "missing")) == (
-        "HTTP_400",
+        400,
         "failed to get pod app-b/missing: not found",
     )
     made = session(sim, {"podCopy": {"enabled": True, "targetNamespace": "copies-made", "createTargetNamespace": True}})
@@ -128,7 +132,7 @@ def test_pod_copy_target_namespace_must_exist_unless_created(sim: KubeSim, acts:
     assert ENV.run(fn, copy_input(made, "app-b", source)).resource.uid == result.resource.uid
     again = copy_input(made, "app-b", source).model_copy(update={"operation": "another-update"})
     assert refusal(fn, again) == (
-        "HTTP_409",
+        409,
         f"pod copies-made/{result.copied.copy_name} already exists for this session",
     )
 
@@ -146,9 +150,9 @@ def test_node_must_exist_and_match_the_selector(sim: KubeSim, acts: SessionActiv
             created_at=T0, stops_at=T0 + timedelta(minutes=5),
         )  # fmt: skip
 
-    assert refusal(fn, arg("no-such-node")) == ("HTTP_400", "node no-such-node not found")
+    assert refusal(fn, arg("no-such-node")) == (400, "node no-such-node not found")
     assert refusal(fn, arg(node)) == (
-        "HTTP_403",
+        403,
         f"node {node} does not match required selector {key}={value}-other",
     )
 

@@ -9,6 +9,7 @@ import pytest
 from domain import debug_operations as ops
 from domain.kubectl_debug import EphemeralContainersConfig, KubectlDebugConfig, NodeDebugConfig, PodCopyConfig
 from domain.namespaces import NamespaceFilter
+from domain.refusal import Refusal
 
 
 def inject(**changes: Any) -> ops.EphemeralContainerRequest:
@@ -34,13 +35,13 @@ def ephemeral(**changes: Any) -> EphemeralContainersConfig:
     ],
 )
 def test_required_fields_in_the_reference_order(body: dict[str, Any], message: str) -> None:
-    assert ops.missing_field(ops.EphemeralContainerRequest.model_validate(body)) == ops.Refusal(400, message)
+    assert ops.missing_field(ops.EphemeralContainerRequest.model_validate(body)) == Refusal(400, message)
 
 
 def test_required_fields_of_the_other_operations() -> None:
-    assert ops.missing_field(ops.PodCopyRequest()) == ops.Refusal(400, "namespace is required")
-    assert ops.missing_field(ops.PodCopyRequest(namespace="a")) == ops.Refusal(400, "podName is required")
-    assert ops.missing_field(ops.NodeDebugPodRequest()) == ops.Refusal(400, "nodeName is required")
+    assert ops.missing_field(ops.PodCopyRequest()) == Refusal(400, "namespace is required")
+    assert ops.missing_field(ops.PodCopyRequest(namespace="a")) == Refusal(400, "podName is required")
+    assert ops.missing_field(ops.NodeDebugPodRequest()) == Refusal(400, "nodeName is required")
     assert ops.missing_field(ops.NodeDebugPodRequest(node_name="n1")) is None
 
 
@@ -61,15 +62,15 @@ def test_unknown_body_fields_are_refused() -> None:
 
 
 def test_configured_and_enabled() -> None:
-    assert ops.ephemeral_config(None) == ops.Refusal(400, "ephemeral containers not configured in template")
+    assert ops.ephemeral_config(None) == Refusal(400, "ephemeral containers not configured in template")
     off = KubectlDebugConfig.model_validate({"ephemeralContainers": {"enabled": False}})
-    assert ops.ephemeral_config(off) == ops.Refusal(400, "ephemeral containers are not enabled for this template")
-    assert ops.pod_copy_config(KubectlDebugConfig()) == ops.Refusal(400, "pod copy not configured in template")
-    assert ops.pod_copy_config(KubectlDebugConfig.model_validate({"podCopy": {}})) == ops.Refusal(
+    assert ops.ephemeral_config(off) == Refusal(400, "ephemeral containers are not enabled for this template")
+    assert ops.pod_copy_config(KubectlDebugConfig()) == Refusal(400, "pod copy not configured in template")
+    assert ops.pod_copy_config(KubectlDebugConfig.model_validate({"podCopy": {}})) == Refusal(
         400, "pod copy is not enabled for this template"
     )
-    assert ops.node_debug_config(KubectlDebugConfig()) == ops.Refusal(400, "node debug not configured in template")
-    assert ops.node_debug_config(KubectlDebugConfig.model_validate({"nodeDebug": {}})) == ops.Refusal(
+    assert ops.node_debug_config(KubectlDebugConfig()) == Refusal(400, "node debug not configured in template")
+    assert ops.node_debug_config(KubectlDebugConfig.model_validate({"nodeDebug": {}})) == Refusal(
         400, "node debug is not enabled for this template"
     )
     on = KubectlDebugConfig.model_validate({"nodeDebug": {"enabled": True}})
@@ -173,22 +174,22 @@ def test_ephemeral_policy_in_order(
 
 def test_require_non_root_is_the_default() -> None:
     cfg = EphemeralContainersConfig.model_validate({"enabled": True})
-    assert ops.ephemeral_refusal(cfg, inject(), {}) == ops.Refusal(403, "ephemeral container must run as non-root")
+    assert ops.ephemeral_refusal(cfg, inject(), {}) == Refusal(403, "ephemeral container must run as non-root")
 
 
 def test_pod_copy_namespace() -> None:
     cfg = PodCopyConfig.model_validate({"enabled": True, "deniedNamespaces": {"patterns": ["prod-*"]}})
     assert ops.pod_copy_namespace_refusal(cfg, "app-shop", {}) is None
-    assert ops.pod_copy_namespace_refusal(cfg, "prod-db", {}) == ops.Refusal(
+    assert ops.pod_copy_namespace_refusal(cfg, "prod-db", {}) == Refusal(
         403, "namespace prod-db is not allowed for pod copy"
     )
 
 
 def test_node_checks() -> None:
     cfg = NodeDebugConfig.model_validate({"enabled": True, "nodeSelector": {"role": "worker"}})
-    assert ops.node_refusal(cfg, "n1", None) == ops.Refusal(400, "node n1 not found")
+    assert ops.node_refusal(cfg, "n1", None) == Refusal(400, "node n1 not found")
     assert ops.node_refusal(cfg, "n1", {"role": "worker"}) is None
-    assert ops.node_refusal(cfg, "n1", {"role": "infra"}) == ops.Refusal(
+    assert ops.node_refusal(cfg, "n1", {"role": "infra"}) == Refusal(
         403, "node n1 does not match required selector role=worker"
     )
 
@@ -202,10 +203,10 @@ def test_node_checks() -> None:
         (
             ["alpine:*"],
             "",
-            ops.Refusal(400, "nodeDebug.allowedImages names no pullable image; give one in the request's image field"),
+            Refusal(400, "nodeDebug.allowedImages names no pullable image; give one in the request's image field"),
         ),
         (["alpine:*"], "alpine:3.20", "alpine:3.20"),
-        (["alpine:*"], "busybox:1", ops.Refusal(403, "image busybox:1 is not in the allowed list")),
+        (["alpine:*"], "busybox:1", Refusal(403, "image busybox:1 is not in the allowed list")),
     ],
 )
 def test_node_debug_image(allowed: list[str], requested: str, expected: object) -> None:

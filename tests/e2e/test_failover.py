@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,18 +26,23 @@ import pytest
 import pytest_asyncio
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from api.workflow_calls import read_session
 from domain.resolution.resolved import ResolvedCluster, ResolvedSession
 from kubesim.sim import KubeSim
+from temporal_setup import ensure_search_attributes
 from tests.conftest import REPO
+from tests.e2e.conftest import temporal_cli
 from tests.e2e.test_lifecycle_e2e import snapshot, wait_state
 from tests.replay_support import replay_histories
 from workflows import search_attributes as sa
 from workflows.models import Actor, SessionState, SessionStatus, SessionWorkflowInput, TerminateInput, WorkflowSettings
 from workflows.session import DebugSessionWorkflow
 
+OPS = Actor(username="ops", admin=True)
 SETTINGS = WorkflowSettings(safety_check_interval=timedelta(seconds=3))
 """A check every 3 s keeps a timer pending at any moment, as the evidence's poll loop did."""
 
@@ -228,3 +234,72 @@ async def test_worker_killed_during_cleanup_another_finishes_within_30s(
     assert done <= 30, f"cleanup finished {done:.1f} s after the worker loss (goal: 30 s)"
     assert deployments(slow_cluster, session.name) == []
     await assert_replays(handle)
+
+
+class DevServer:
+    """`temporal server start-dev` on a file database, restartable on the same port (a Temporal restart)."""
+
+    def __init__(self, db: Path, log: Path) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.argv = [
+            temporal_cli(), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(self.port), "--headless",
+            "--db-filename", str(db), "--log-level", "warn",
+        ]  # fmt: skip
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while True:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            assert time.monotonic() < deadline, f"the dev server did not start; see {self.log}"
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(30)
+
+
+async def test_a_temporal_restart_on_its_file_database_loses_no_session(slow_cluster: KubeSim, tmp_path: Path) -> None:
+    server = DevServer(tmp_path / "temporal.db", tmp_path / "temporal.log")
+    server.start()
+    worker: WorkerProcess | None = None
+    try:
+        client = await Client.connect(server.address, data_converter=pydantic_data_converter)
+        await ensure_search_attributes(client, "default")
+        task_queue = f"restart-{uuid.uuid4().hex[:8]}"
+        worker = WorkerProcess(server.address, task_queue, tmp_path / "worker.log")
+        session, handle = await start_session(client, slow_cluster, task_queue)
+        await wait_state(handle, SessionState.ACTIVE)
+        server.stop()  # timers and the worker's polls are in flight
+        await asyncio.sleep(2)
+        server.start()
+        await asyncio.sleep(5)  # the worker and this client reconnect on their own; the check timer fires
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=OPS))
+                break
+            except RPCError:  # the frontend still warming up
+                assert time.monotonic() < deadline, "the session took no update after the restart"
+                await asyncio.sleep(1)
+        final: SessionStatus = await asyncio.wait_for(handle.result(), 60)
+        assert (final.state, final.cleanup) == (SessionState.TERMINATED, "Done")
+        assert deployments(slow_cluster, session.name) == []
+        await assert_replays(handle)
+        assert "Nondeterminism" not in worker.log()
+    finally:
+        if worker is not None:
+            worker.stop()
+        server.stop()

@@ -1,10 +1,16 @@
-"""The admission lock workflow on the time-skipping server: FIFO, recent starts, lease, withdrawal."""
+"""The admission lock workflow on the time-skipping server: FIFO, recent starts, lease, withdrawal.
+
+Each test terminates its lock at the end: a workflow left running (with no worker) on the shared
+time-skipping server would keep it from skipping time for the tests that follow."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -13,12 +19,22 @@ from workflows.admission import LEASE, AdmissionLockWorkflow
 from workflows.models import AdmissionLockState, RecentStart, ReleaseInput
 
 
-async def test_holders_take_turns_and_see_what_was_started_before(env: WorkflowEnvironment) -> None:
+@contextlib.asynccontextmanager
+async def lock_on(env: WorkflowEnvironment) -> AsyncIterator[Any]:
+    """A lock workflow with its worker, terminated at the end."""
     queue = f"lock-{uuid.uuid4()}"
     async with Worker(env.client, task_queue=queue, workflows=[AdmissionLockWorkflow]):
         lock = await env.client.start_workflow(
             AdmissionLockWorkflow.run, AdmissionLockState(), id=f"admission:{queue}", task_queue=queue
         )
+        try:
+            yield lock
+        finally:
+            await lock.terminate("test over")
+
+
+async def test_holders_take_turns_and_see_what_was_started_before(env: WorkflowEnvironment) -> None:
+    async with lock_on(env) as lock:
         first = await lock.execute_update(AdmissionLockWorkflow.acquire, "a")
         assert (first.granted, first.recent) == (True, ())
         second = asyncio.create_task(lock.execute_update(AdmissionLockWorkflow.acquire, "b"))
@@ -32,11 +48,7 @@ async def test_holders_take_turns_and_see_what_was_started_before(env: WorkflowE
 
 
 async def test_a_holder_that_never_releases_loses_the_lock_after_the_lease(env: WorkflowEnvironment) -> None:
-    queue = f"lock-{uuid.uuid4()}"
-    async with Worker(env.client, task_queue=queue, workflows=[AdmissionLockWorkflow]):
-        lock = await env.client.start_workflow(
-            AdmissionLockWorkflow.run, AdmissionLockState(), id=f"admission:{queue}", task_queue=queue
-        )
+    async with lock_on(env) as lock:
         await lock.execute_update(AdmissionLockWorkflow.acquire, "dead")
         waiting = asyncio.create_task(lock.execute_update(AdmissionLockWorkflow.acquire, "next"))
         await env.sleep(LEASE + timedelta(seconds=1))
@@ -44,11 +56,7 @@ async def test_a_holder_that_never_releases_loses_the_lock_after_the_lease(env: 
 
 
 async def test_a_waiter_that_gives_up_leaves_the_queue(env: WorkflowEnvironment) -> None:
-    queue = f"lock-{uuid.uuid4()}"
-    async with Worker(env.client, task_queue=queue, workflows=[AdmissionLockWorkflow]):
-        lock = await env.client.start_workflow(
-            AdmissionLockWorkflow.run, AdmissionLockState(), id=f"admission:{queue}", task_queue=queue
-        )
+    async with lock_on(env) as lock:
         await lock.execute_update(AdmissionLockWorkflow.acquire, "a")
         quitter = asyncio.create_task(lock.execute_update(AdmissionLockWorkflow.acquire, "quitter"))
         await asyncio.sleep(0.3)

@@ -15,7 +15,6 @@ import pytest
 import pytest_asyncio
 from temporalio import activity
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -24,6 +23,7 @@ from domain.debug_operations import EphemeralContainerRequest, NodeDebugPodReque
 from domain.session import AllowedPod, CopiedPod, DeployedResource, InjectedEphemeralContainer, NodeDebugPod
 from tests.workflows.conftest import FakeCluster, Harness
 from tests.workflows.test_session_workflow import ALICE, SETTINGS, auto_session, snapshot, start, status, until
+from workflows import refusals
 from workflows.models import (
     CREATE_NODE_DEBUG_POD_ACTIVITY,
     CREATE_POD_COPY_ACTIVITY,
@@ -70,7 +70,7 @@ class FakeDebugCluster:
         async def inject(input: InjectEphemeralActivityInput) -> InjectEphemeralResult:
             self.injected.append(input)
             if self.refusal:
-                raise ApplicationError(self.refusal[1], type=f"HTTP_{self.refusal[0]}", non_retryable=True)
+                raise refusals.refuse(*self.refusal)
             r = input.request
             entry = InjectedEphemeralContainer(
                 pod_name=r.pod_name, namespace=r.namespace, container_name=r.container_name, image=r.image,
@@ -136,12 +136,13 @@ async def dh(env: WorkflowEnvironment) -> AsyncIterator[DebugHarness]:
         yield DebugHarness(env.client, env, cluster, task_queue, debug)
 
 
-async def refused(handle: WorkflowHandle[Any, Any], update: Any, arg: Any) -> tuple[str, str]:
+async def refused(handle: WorkflowHandle[Any, Any], update: Any, arg: Any) -> tuple[int, str]:
+    """(status, message) of the refusal an Update answered with."""
     with pytest.raises(WorkflowUpdateFailedError) as caught:
         await handle.execute_update(update, arg)
-    cause = caught.value.cause
-    assert isinstance(cause, ApplicationError)
-    return cause.type or "", cause.message
+    refusal = refusals.from_error(caught.value.cause)
+    assert refusal is not None, caught.value.cause
+    return refusal.status, refusal.message
 
 
 async def test_preamble_and_refusals_write_nothing(dh: DebugHarness) -> None:
@@ -150,13 +151,13 @@ async def test_preamble_and_refusals_write_nothing(dh: DebugHarness) -> None:
     await handle.execute_update(DebugSessionWorkflow.join, JoinInput(actor=PAT, role="viewer"))
     viewer = INJECT.model_copy(update={"actor": PAT})
     assert await refused(handle, DebugSessionWorkflow.inject_ephemeral_container, viewer) == (
-        "HTTP_403",
+        403,
         "user is not allowed to modify debug resources for this session",
     )
     # a refusal from the cluster side keeps its status and message
     dh.debug.refusal = (403, "image evil:1 is not in the allowed list")
     assert await refused(handle, DebugSessionWorkflow.inject_ephemeral_container, INJECT) == (
-        "HTTP_403",
+        403,
         "image evil:1 is not in the allowed list",
     )
     assert (await status(handle)).kubectl_debug_status is None
@@ -181,7 +182,7 @@ async def test_workload_mode_refuses_kubectl_debug(dh: DebugHarness) -> None:
     await until(dh, handle, SessionState.ACTIVE)
     node = NodeDebugPodInput(actor=Actor(username="dave"), request=NodeDebugPodRequest(node_name="n1"))
     assert await refused(handle, DebugSessionWorkflow.create_node_debug_pod, node) == (
-        "HTTP_400",
+        400,
         "session template does not support kubectl-debug mode",
     )
     await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=Actor(username="dave")))

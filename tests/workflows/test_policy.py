@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from domain.policy import ApprovalReasonConfig
+from domain.refusal import Refusal
 from domain.session_template import TerminalSharing
 from tests.workflows.test_session_workflow import ALICE, LEAD, STRANGER, approval_session, auto_session
 from workflows import policy
@@ -108,14 +109,14 @@ def test_decision_reason_rules(
 def test_terminate_rules() -> None:
     s = auto_session()
     assert policy.check_terminate(s, active(), ALICE, T0) is None
-    assert policy.check_terminate(s, active(), STRANGER, T0) == policy.ActionDenied(
+    assert policy.check_terminate(s, active(), STRANGER, T0) == Refusal(
         403, "only the session owner or an admin can terminate"
     )
     assert policy.check_terminate(s, active(), STRANGER.model_copy(update={"admin": True}), T0) is None
-    assert policy.check_terminate(s, active(state=SessionState.EXPIRED), ALICE, T0) == policy.ActionDenied(
+    assert policy.check_terminate(s, active(state=SessionState.EXPIRED), ALICE, T0) == Refusal(
         400, "session is already in terminal state 'Expired'"
     )
-    assert policy.check_terminate(s, active(), ALICE, T0 + timedelta(hours=2)) == policy.ActionDenied(
+    assert policy.check_terminate(s, active(), ALICE, T0 + timedelta(hours=2)) == Refusal(
         400, "cannot terminate expired session"
     )
     assert policy.termination_message(s, st(state=SessionState.PENDING), ALICE) == "Withdrawn by sam"
@@ -131,8 +132,8 @@ def test_join_counts_every_entry_against_max_participants() -> None:
     owner = ParticipantRecord(user="sam", role="owner", joined_at=T0)
     gone = ParticipantRecord(user="old", role="viewer", joined_at=T0, left_at=T0)
     status = active(invited=("peer@example.com",), participants=(owner, gone))
-    assert policy.check_join(session, status, peer, T0) == policy.ActionDenied(403, "maximum participants reached")
+    assert policy.check_join(session, status, peer, T0) == Refusal(403, "maximum participants reached")
     assert policy.check_join(session, active(invited=("PEER@example.com",), participants=(owner,)), peer, T0) is None
     assert policy.check_join(
         session, active(invited=(), participants=(owner,)), peer, T0 + timedelta(hours=2)
-    ) == policy.ActionDenied(400, "cannot join expired session")
+    ) == Refusal(400, "cannot join expired session")

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from domain.policy import ApprovalReasonConfig
+from domain.refusal import Refusal
 from domain.resolution.constraints import EffectiveConstraints
 from domain.resolution.resolved import ResolvedSession
 from domain.session_template import TerminalSharing
@@ -49,7 +50,7 @@ def limits(**changes: Any) -> ResolvedSession:
     return approval_session(constraints=EffectiveConstraints(max_duration="4h", **changes))
 
 
-def outcome(denied: policy.ActionDenied | None) -> tuple[int, str] | None:
+def outcome(denied: Refusal | None) -> tuple[int, str] | None:
     return None if denied is None else (denied.status, denied.message)
 
 

@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError, CancelledError
+from temporalio.exceptions import CancelledError
 
 from domain.resolution.resolved import ResolvedSession
 from domain.session import AuxiliaryResourceStatus
 from tests.conftest import REPO
 from tests.workflows.conftest import Harness
+from workflows import refusals
 from workflows.models import (
     Actor,
     ApproveInput,
@@ -81,12 +82,13 @@ async def until(h: Harness, handle: WorkflowHandle[Any, Any], state: SessionStat
     raise AssertionError(f"never reached {state}; last {s.state} {s.message}")
 
 
-async def refused(call: Any) -> tuple[str | None, str]:
+async def refused(call: Any) -> tuple[int, str]:
+    """(status, message) of the refusal an Update answered with."""
     with pytest.raises(WorkflowUpdateFailedError) as info:
         await call
-    cause = info.value.cause
-    assert isinstance(cause, ApplicationError)
-    return cause.type, cause.message
+    refusal = refusals.from_error(info.value.cause)
+    assert refusal is not None, info.value.cause
+    return refusal.status, refusal.message
 
 
 async def test_auto_approved_session_runs_and_expires_with_cleanup(harness: Harness) -> None:
@@ -117,11 +119,11 @@ async def test_manual_approval_path(harness: Harness) -> None:
     assert await refused(
         handle.execute_update(DebugSessionWorkflow.approve, ApproveInput(actor=requester_as_lead))
     ) == (
-        "HTTP_403",
+        403,
         "user is not authorized to approve this session",
     )
     assert await refused(handle.execute_update(DebugSessionWorkflow.approve, ApproveInput(actor=STRANGER))) == (
-        "HTTP_403",
+        403,
         "user is not authorized to approve this session",
     )
     approved: SessionStatus = await handle.execute_update(
@@ -174,7 +176,7 @@ async def test_requester_withdraws_pending_request(harness: Harness) -> None:
     handle = await start(harness, approval_session())
     await until(harness, handle, SessionState.PENDING_APPROVAL)
     assert await refused(handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=STRANGER))) == (
-        "HTTP_403",
+        403,
         "only the session owner or an admin can terminate",
     )
     await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=ALICE))
@@ -210,20 +212,20 @@ async def test_renewal_rules(harness: Harness) -> None:
     assert await refused(
         handle.execute_update(DebugSessionWorkflow.renew, RenewInput(actor=STRANGER, extend_by=timedelta(hours=1)))
     ) == (
-        "HTTP_403",
+        403,
         "only requester or active owner/participant roles can renew",
     )
     cap = (s.starts_at + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert await refused(
         handle.execute_update(DebugSessionWorkflow.renew, RenewInput(actor=ALICE, extend_by=timedelta(hours=3)))
     ) == (
-        "HTTP_403",
+        403,
         f"extension would exceed maximum duration of 4h (latest possible expiry: {cap})",
     )
     assert await refused(
         handle.execute_update(DebugSessionWorkflow.renew, RenewInput(actor=ALICE, extend_by=timedelta(0)))
     ) == (
-        "HTTP_400",
+        400,
         "extension duration must be positive",
     )
     second = await handle.execute_update(
@@ -233,7 +235,7 @@ async def test_renewal_rules(harness: Harness) -> None:
     assert await refused(
         handle.execute_update(DebugSessionWorkflow.renew, RenewInput(actor=ALICE, extend_by=timedelta(minutes=1)))
     ) == (
-        "HTTP_403",
+        403,
         "maximum renewals (2) reached",
     )
     final: SessionStatus = await handle.result()
@@ -248,13 +250,13 @@ async def test_join_and_leave(harness: Harness) -> None:
     await until(harness, handle, SessionState.ACTIVE)
     peer = Actor(username="peer", email="peer@example.com")
     assert await refused(handle.execute_update(DebugSessionWorkflow.join, JoinInput(actor=STRANGER))) == (
-        "HTTP_403",
+        403,
         "user is not invited to join this debug session",
     )
     joined = await handle.execute_update(DebugSessionWorkflow.join, JoinInput(actor=peer, role="participant"))
     assert (joined.message, joined.role) == ("successfully joined session", "participant")
     assert await refused(handle.execute_update(DebugSessionWorkflow.join, JoinInput(actor=peer))) == (
-        "HTTP_409",
+        409,
         "user already joined this session",
     )
     # a participant may renew; after leaving, not any more
@@ -264,15 +266,15 @@ async def test_join_and_leave(harness: Harness) -> None:
     assert await refused(
         handle.execute_update(DebugSessionWorkflow.renew, RenewInput(actor=peer, extend_by=timedelta(minutes=10)))
     ) == (
-        "HTTP_403",
+        403,
         "only requester or active owner/participant roles can renew",
     )
     assert await refused(handle.execute_update(DebugSessionWorkflow.leave, LeaveInput(actor=ALICE))) == (
-        "HTTP_403",
+        403,
         "session owner cannot leave; use terminate instead",
     )
     assert await refused(handle.execute_update(DebugSessionWorkflow.leave, LeaveInput(actor=STRANGER))) == (
-        "HTTP_404",
+        404,
         "user is not a participant in this session",
     )
     await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=ALICE))
@@ -361,17 +363,17 @@ async def test_owner_invites_then_the_invitee_joins(harness: Harness) -> None:
     await until(harness, handle, SessionState.ACTIVE)
     newcomer = Actor(username="nina", email="nina@example.com")
     assert await refused(handle.execute_update(DebugSessionWorkflow.join, JoinInput(actor=newcomer))) == (
-        "HTTP_403",
+        403,
         "user is not invited to join this debug session",
     )
     assert await refused(
         handle.execute_update(DebugSessionWorkflow.invite, InviteInput(actor=STRANGER, users=("nina@example.com",)))
     ) == (
-        "HTTP_403",
+        403,
         "only the session owner can invite participants",
     )
     assert await refused(handle.execute_update(DebugSessionWorkflow.invite, InviteInput(actor=ALICE, users=()))) == (
-        "HTTP_400",
+        400,
         "users must name at least one user, and no empty names",
     )
     invited = await handle.execute_update(
