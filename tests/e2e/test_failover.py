@@ -164,6 +164,15 @@ async def assert_replays(handle: WorkflowHandle[Any, Any]) -> None:
     assert await replay_histories([history]) == {}
 
 
+async def terminate_and_verify(handle: WorkflowHandle[Any, Any], cluster: KubeSim, name: str) -> None:
+    """Terminate as an admin; the session ends Terminated, cleaned, nothing left, and its history replays."""
+    await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=OPS))
+    final: SessionStatus = await asyncio.wait_for(handle.result(), 60)
+    assert (final.state, final.cleanup) == (SessionState.TERMINATED, "Done")
+    assert deployments(cluster, name) == []
+    await assert_replays(handle)
+
+
 async def test_cold_query_after_a_worker_loss_does_not_fork_the_session(
     dev_server: WorkflowEnvironment, slow_cluster: KubeSim, workers: Any
 ) -> None:
@@ -180,11 +189,7 @@ async def test_cold_query_after_a_worker_loss_does_not_fork_the_session(
     cold: SessionStatus = await handle.query(DebugSessionWorkflow.status)
     assert cold.state is SessionState.ACTIVE
     await asyncio.sleep(14)  # the sticky task times out; the new worker completes it and the next check
-    await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=Actor(username="ops", admin=True)))
-    final: SessionStatus = await handle.result()
-    assert (final.state, final.cleanup) == (SessionState.TERMINATED, "Done")
-    assert deployments(slow_cluster, session.name) == []
-    await assert_replays(handle)
+    await terminate_and_verify(handle, slow_cluster, session.name)
 
 
 async def test_worker_killed_during_deploy_another_finishes_it(
@@ -202,10 +207,7 @@ async def test_worker_killed_during_deploy_another_finishes_it(
     assert recovered <= 30, f"the deploy resumed {recovered:.1f} s after the worker loss (goal: 30 s)"
     assert deployments(slow_cluster, session.name) == [session.name]
     assert status.allowed_pods
-    await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=Actor(username="ops", admin=True)))
-    await handle.result()
-    assert deployments(slow_cluster, session.name) == []
-    await assert_replays(handle)
+    await terminate_and_verify(handle, slow_cluster, session.name)
 
 
 async def test_worker_killed_during_cleanup_another_finishes_within_30s(
@@ -216,9 +218,7 @@ async def test_worker_killed_during_cleanup_another_finishes_within_30s(
     await wait_state(handle, SessionState.ACTIVE)
     slow_cluster.load_faults([{"verbs": ["delete"], "resources": ["deployments"], "latency": 5}])
     try:
-        await handle.execute_update(
-            DebugSessionWorkflow.terminate, TerminateInput(actor=Actor(username="ops", admin=True))
-        )
+        await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=OPS))
         await asyncio.sleep(1.0)  # cleanup's DELETE is in flight (5 s of latency)
         _, pending = await read_session(handle)
         assert (pending.state, pending.cleanup) == (SessionState.TERMINATED, "Pending")
