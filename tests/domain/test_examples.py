@@ -17,7 +17,7 @@ from domain.catalog.catalog import load_catalog
 from domain.catalog.parse import parse_resource
 from domain.catalog.rules import session_rules
 from domain.session import DebugSession
-from tests.conftest import EXAMPLES, WriteFiles
+from tests.conftest import EXAMPLE_COPY, EXAMPLES, SHARED_EXAMPLES, WriteFiles
 from tests.domain.examples_support import dump_all, shape_of, support_documents, wrap_fragment
 
 ALL = sorted(EXAMPLES.glob("*.yaml"))
@@ -171,3 +171,12 @@ def test_fragment_29_validates_with_a_real_object(write_files: WriteFiles) -> No
 def test_every_example_file_is_covered() -> None:
     assert len(ALL) == 46
     assert len(MANIFESTS) + len(FRAGMENTS) == len(ALL)
+
+
+def test_the_repository_copy_of_the_examples_matches_the_spec() -> None:
+    """tests/spec-examples stands in for ../shared/spec/examples in a clone without it: it must not drift."""
+    if not SHARED_EXAMPLES.is_dir():
+        pytest.skip("../shared is not beside this clone: nothing to compare the copy with")
+    shared = {p.relative_to(SHARED_EXAMPLES): p.read_bytes() for p in SHARED_EXAMPLES.rglob("*") if p.is_file()}
+    copy = {p.relative_to(EXAMPLE_COPY): p.read_bytes() for p in EXAMPLE_COPY.rglob("*") if p.is_file()}
+    assert copy == shared, "tests/spec-examples differs from ../shared/spec/examples: copy it again"
