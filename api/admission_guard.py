@@ -36,6 +36,10 @@ class AdmissionGuard:
     client: Client
     task_queue: str
     _handles: dict[str, WorkflowHandle[AdmissionLockWorkflow, None]] = field(default_factory=dict)
+    _local: dict[str, asyncio.Lock] = field(default_factory=dict)
+    """Creates of one template queue here first, so that each replica has at most one acquire in flight on
+    the lock workflow: a burst of concurrent Updates on one workflow made its tasks thrash ("workflow task
+    not found" on completion) and admission collapsed to one create per lease (bench/scale.py, 16 at once)."""
 
     async def _lock(self, template: str) -> WorkflowHandle[AdmissionLockWorkflow, None]:
         handle = self._handles.get(template)
@@ -55,6 +59,11 @@ class AdmissionGuard:
     @contextlib.asynccontextmanager
     async def held(self, template: str) -> AsyncIterator[Held]:
         """Hold the template's admission lock for the block (released however the block ends)."""
+        async with self._local.setdefault(template, asyncio.Lock()), self._held(template) as held:
+            yield held
+
+    @contextlib.asynccontextmanager
+    async def _held(self, template: str) -> AsyncIterator[Held]:
         holder = uuid.uuid4().hex
         handle = await self._lock(template)
         try:

@@ -96,7 +96,7 @@ def main() -> None:
         with concurrent.futures.ThreadPoolExecutor(args.concurrency) as pool:
             for n, name in enumerate(pool.map(lambda i: create(stack.api, i), range(args.sessions)), 1):
                 names.append(name)
-                if n % 250 == 0:
+                if n % 50 == 0:
                     print(f"  {n} created ({n / (time.monotonic() - started):.1f}/s)", flush=True)
         print(f"created {len(names)} in {time.monotonic() - started:.0f} s; waiting for Active ...", flush=True)
         with httpx.Client(base_url=stack.api, timeout=120) as api:

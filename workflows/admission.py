@@ -18,8 +18,10 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from workflows.models import AdmissionLockState, ReleaseInput
 
-LEASE = timedelta(seconds=10)
+LEASE = timedelta(seconds=6)
 """How long a holder may keep the lock; an API request itself is cut at 5 s (DEBUG_SESSION_REQUEST_TIMEOUT)."""
+FORGET_WITHDRAWN_AFTER = 200
+"""Withdrawn holders remembered (a withdrawal can overtake its own acquire; see `release`)."""
 REMEMBERED = 100
 """Starts kept for the next holders (visibility lists a start within a second; a create takes ~0.1 s)."""
 CONTINUE_AS_NEW_AFTER = 500
@@ -41,6 +43,7 @@ class AdmissionLockWorkflow:
         self._queue: list[str] = []
         self._holder: str | None = None
         self._grants = 0
+        self._withdrawn: list[str] = []
 
     @workflow.run
     async def run(self, carried: AdmissionLockState) -> None:
@@ -65,6 +68,8 @@ class AdmissionLockWorkflow:
     @workflow.update
     async def acquire(self, holder: str) -> AdmissionLockState:
         """Wait for the lock (first come, first served); answer with the starts made under it lately."""
+        if holder in self._withdrawn:  # its request gave up before this acquire even arrived
+            return AdmissionLockState(granted=False)
         self._queue.append(holder)
         await workflow.wait_condition(
             lambda: holder not in self._queue or (self._holder is None and self._queue[0] == holder)
@@ -81,6 +86,10 @@ class AdmissionLockWorkflow:
         """Give the lock back (or withdraw from the queue), with the session started under it (if any)."""
         if input.holder in self._queue:
             self._queue.remove(input.holder)
+        elif self._holder != input.holder and input.started is None:
+            # A withdrawal that overtook its own acquire (both are Updates from a request that gave up):
+            # remember it, or the acquire would be granted to nobody and hold everyone for a lease.
+            self._withdrawn = [*self._withdrawn, input.holder][-FORGET_WITHDRAWN_AFTER:]
         if input.started is not None:
             self._recent = [*self._recent, input.started][-REMEMBERED:]
         if self._holder == input.holder:

@@ -64,3 +64,12 @@ async def test_a_waiter_that_gives_up_leaves_the_queue(env: WorkflowEnvironment)
         assert (await quitter).granted is False
         await lock.execute_update(AdmissionLockWorkflow.release, ReleaseInput(holder="a"))
         assert (await lock.execute_update(AdmissionLockWorkflow.acquire, "c")).granted
+
+
+async def test_a_withdrawal_that_overtakes_its_acquire_is_never_granted(env: WorkflowEnvironment) -> None:
+    """Under load a request can give up (and withdraw) before its acquire reached the lock: that acquire must
+    not be granted to nobody (every other holder would wait out a lease: creates collapsed to 1 per 10 s)."""
+    async with lock_on(env) as lock:
+        await lock.execute_update(AdmissionLockWorkflow.release, ReleaseInput(holder="late"))
+        assert (await lock.execute_update(AdmissionLockWorkflow.acquire, "late")).granted is False
+        assert (await lock.execute_update(AdmissionLockWorkflow.acquire, "next")).granted
