@@ -24,7 +24,7 @@ from kubesim.patch import json_merge_patch, json_patch
 from kubesim.resources import Registry, ResourceType
 from kubesim.rest import Api, DeleteOptions
 from kubesim.selectors import parse_field_selector, parse_label_selector
-from kubesim.store import Event, Obj, TooOldError
+from kubesim.store import Event, Obj, TooNewError, TooOldError
 
 JSON = "application/json"
 
@@ -465,6 +465,8 @@ class Router:
             except TooOldError as exc:
                 watcher, backlog = None, []
                 expired = errors.gone(str(exc))
+            except TooNewError as exc:  # as kube-apiserver: 504, the client re-lists
+                raise errors.ApiError(504, "Timeout", str(exc)) from exc
             snapshot: list[Obj] = []
             start_rv = self.api.store.resource_version
             if initial and watcher is not None:

@@ -57,6 +57,13 @@ class TooOldError(Exception):
         super().__init__(f"too old resource version: {requested} ({oldest})")
 
 
+class TooNewError(Exception):
+    """The requested resourceVersion is ahead of this store (a client resuming against a restarted server)."""
+
+    def __init__(self, requested: int, current: int) -> None:
+        super().__init__(f"Too large resource version: {requested}, current: {current}")
+
+
 class Store:
     """All objects of all resources; readers get stored dicts and must never mutate them."""
 
@@ -132,6 +139,8 @@ class Store:
         """Subscribe to `key`; also return history after `since` (None: none) with no gap."""
         with self.lock:
             backlog: builtins.list[Event] = []
+            if since is not None and since > self._rv:
+                raise TooNewError(since, self._rv)
             if since is not None and since < self._rv:
                 oldest = self._history[0].rv if self._history else self._rv + 1
                 if since + 1 < oldest and len(self._history) == self._history.maxlen:

@@ -142,7 +142,8 @@ class WorkflowSettings(Frozen):
     """Continue as new after this many wake-ups, actions and activities (counted by the workflow itself, so
     the decision is the same in replay; a step writes at most ~11 history events)."""
     upsert_search_attributes: bool = True
-    """Off only under the time-skipping test server, which has no custom search attributes."""
+    """Search attributes and the status memo are written (off only under the time-skipping test server,
+    which has no custom search attributes)."""
     activity_timeout: timedelta = timedelta(minutes=5)
     deploy_give_up_after: timedelta = timedelta(minutes=10)
     heartbeat_timeout: timedelta = timedelta(seconds=15)

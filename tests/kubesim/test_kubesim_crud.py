@@ -452,3 +452,13 @@ def test_update_managers_own_fields_and_conflict_with_appliers(core: Any) -> Non
         m.manager for m in core.read_namespaced_config_map("owned-by-update", "default").metadata.managed_fields
     }
     assert managers == {"editor"}
+
+
+def test_watch_from_a_version_ahead_of_the_server_is_504(core: Any) -> None:
+    """As kube-apiserver: a client resuming from a resourceVersion the server has not reached (the server
+    restarted with fresh state) gets 504 Too large resource version, and must re-list."""
+    current = int(core.list_namespaced_config_map("default").metadata.resource_version)
+    with pytest.raises(ApiException) as caught:
+        core.list_namespaced_config_map("default", watch=True, resource_version=str(current + 1000))
+    assert caught.value.status == 504
+    assert "Too large resource version" in _status(caught.value)["message"]
