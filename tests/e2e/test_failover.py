@@ -303,3 +303,36 @@ async def test_a_temporal_restart_on_its_file_database_loses_no_session(slow_clu
         if worker is not None:
             worker.stop()
         server.stop()
+
+
+async def test_two_workers_one_killed_under_cluster_faults(
+    dev_server: WorkflowEnvironment, slow_cluster: KubeSim, workers: Any
+) -> None:
+    """Two workers at once on one task queue, the cluster answering 15 % 500s and 5 % 429s (seeded); four
+    sessions; one worker SIGKILLed while they deploy. Every session still becomes Active, ends Terminated
+    and cleaned, nothing is left, no worker logs nondeterminism, every history replays."""
+    first, _ = workers(), workers()
+    slow_cluster.load_faults(
+        {
+            "seed": 14,
+            "rules": [
+                {"verbs": ["get", "list", "create", "patch", "delete"], "rate": 0.15, "code": 500},
+                {"verbs": ["get", "list", "create", "patch", "delete"], "rate": 0.05, "code": 429},
+            ],
+        }
+    )
+    try:
+        started = [await start_session(dev_server.client, slow_cluster, workers.task_queue) for _ in range(4)]
+        await asyncio.sleep(1.0)  # deploys are waiting for pods (3 s to Ready)
+        first.kill()
+        for _, handle in started:
+            await wait_state(handle, SessionState.ACTIVE, within=60)
+        for _, handle in started:  # cleanup runs under the faults too
+            await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=OPS))
+        finals: list[SessionStatus] = [await asyncio.wait_for(h.result(), 90) for _, h in started]
+    finally:
+        slow_cluster.load_faults([])  # this test's own reads below must not meet them
+    assert {(f.state, f.cleanup) for f in finals} == {(SessionState.TERMINATED, "Done")}
+    for session, handle in started:
+        assert deployments(slow_cluster, session.name) == []
+        await assert_replays(handle)
