@@ -31,12 +31,12 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from api.workflow_calls import read_session
-from domain.resolution.resolved import ResolvedCluster, ResolvedSession
+from domain.resolution.resolved import ResolvedSession
 from kubesim.sim import KubeSim
 from temporal_setup import ensure_search_attributes
 from tests.conftest import REPO
 from tests.e2e.conftest import temporal_cli
-from tests.e2e.test_lifecycle_e2e import snapshot, wait_state
+from tests.e2e.test_lifecycle_e2e import snapshot_on, wait_state
 from tests.replay_support import replay_histories
 from workflows import search_attributes as sa
 from workflows.models import Actor, SessionState, SessionStatus, SessionWorkflowInput, TerminateInput, WorkflowSettings
@@ -117,7 +117,7 @@ async def workers(dev_server: WorkflowEnvironment, tmp_path: Any) -> AsyncIterat
 async def start_session(client: Client, cluster: KubeSim, task_queue: str) -> tuple[ResolvedSession, Any]:
     from datetime import UTC, datetime
 
-    session = snapshot_for(cluster)
+    session = snapshot_on("minimal-debug", cluster.kubeconfig_path)
     session = session.model_copy(update={"created_at": datetime.now(UTC)})
     handle = await client.start_workflow(
         DebugSessionWorkflow.run,
@@ -128,17 +128,6 @@ async def start_session(client: Client, cluster: KubeSim, task_queue: str) -> tu
         memo={sa.SESSION_MEMO: session},
     )
     return session, handle
-
-
-def snapshot_for(cluster: KubeSim) -> ResolvedSession:
-    class _Stack:  # snapshot() only reads the kubeconfig path
-        pass
-
-    fake = _Stack()
-    fake.cluster = cluster  # type: ignore[attr-defined]
-    session = snapshot("minimal-debug", fake)  # type: ignore[arg-type]
-    cluster_ref = ResolvedCluster(name=session.cluster.name, kubeconfig_path=str(cluster.kubeconfig_path))
-    return session.model_copy(update={"cluster": cluster_ref})
 
 
 def deployments(cluster: KubeSim, name: str) -> list[str]:

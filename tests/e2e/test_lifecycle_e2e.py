@@ -6,6 +6,7 @@ import asyncio
 import json
 import subprocess
 import uuid
+from pathlib import Path
 from typing import Any
 
 import kubernetes
@@ -23,9 +24,14 @@ from workflows.session import DebugSessionWorkflow
 
 
 def snapshot(name: str, stack: Stack) -> ResolvedSession:
+    return snapshot_on(name, stack.cluster.kubeconfig_path)
+
+
+def snapshot_on(name: str, kubeconfig: Path) -> ResolvedSession:
+    """The golden resolution `name`, on the cluster behind `kubeconfig`, with a name of its own."""
     data = json.loads((REPO / "tests" / "golden" / "resolution" / f"{name}.json").read_text())["session"]
     session = ResolvedSession.model_validate(data)
-    cluster = ResolvedCluster(name=session.cluster.name, kubeconfig_path=str(stack.cluster.kubeconfig_path))
+    cluster = ResolvedCluster(name=session.cluster.name, kubeconfig_path=str(kubeconfig))
     return session.model_copy(update={"cluster": cluster, "name": f"{session.name[:40]}-{uuid.uuid4().hex[:6]}"})
 
 
