@@ -1,5 +1,5 @@
-"""kubectl-debug operations on the target cluster (§7): inject an ephemeral container, copy a pod,
-create a node debug pod, delete pods whose time is up.
+"""kubectl-debug operations on the target cluster (docs/behaviour/access.md): inject an ephemeral container,
+copy a pod, create a node debug pod, delete pods whose time is up.
 
 Each activity re-checks the operation's policy with what only the cluster knows (namespace labels, the
 pod, the node) and then acts. A refusal is raised as `workflows.refusals.to_error(...)`, which the
@@ -88,7 +88,8 @@ class KubectlDebugActivities:
     @activity.defn(name=INJECT_EPHEMERAL_ACTIVITY)
     @heartbeating
     def inject_ephemeral_container(self, input: InjectEphemeralActivityInput) -> InjectEphemeralResult:
-        """§7.1: namespace, image and security policy, then add the container to the running pod."""
+        """Namespace, image and security policy, then add the container to the running pod
+        (docs/behaviour/access.md#inject-an-ephemeral-container)."""
         session, req = input.session, input.request
         failure = "failed to inject ephemeral container"
         cfg = _refusal(ops.ephemeral_config(session.template.kubectl_debug))
@@ -132,7 +133,8 @@ class KubectlDebugActivities:
     @activity.defn(name=CREATE_POD_COPY_ACTIVITY)
     @heartbeating
     def create_pod_copy(self, input: PodCopyActivityInput) -> PodCopyResult:
-        """§7.2: the source namespace's policy, the source pod, the target namespace, then the copy."""
+        """The source namespace's policy, the source pod, the target namespace, then the copy
+        (docs/behaviour/access.md#copy-a-pod)."""
         session, req = input.session, input.request
         failure = "failed to create pod copy"
         cfg = _refusal(ops.pod_copy_config(session.template.kubectl_debug))
@@ -176,7 +178,8 @@ class KubectlDebugActivities:
     @activity.defn(name=CREATE_NODE_DEBUG_POD_ACTIVITY)
     @heartbeating
     def create_node_debug_pod(self, input: NodeDebugPodActivityInput) -> NodeDebugPodResult:
-        """§7.3: the node (must exist, must match nodeSelector), the image, then the pinned privileged pod."""
+        """The node (must exist, must match nodeSelector), the image, then the pinned privileged pod
+        (docs/behaviour/access.md#node-debug-pod)."""
         session, req = input.session, input.request
         failure = "failed to create node debug pod"
         cfg = _refusal(ops.node_debug_config(session.template.kubectl_debug))

@@ -189,7 +189,8 @@ class SessionActivities:
         return readiness(live)
 
     def _deployer(self, session: ResolvedSession, controller: ClusterClient) -> ClusterClient:
-        """§4.10: only serviceAccountRef takes effect; it must exist on the target cluster."""
+        """Only serviceAccountRef takes effect; it must exist on the target cluster
+        (docs/behaviour/lifecycle.md#impersonation)."""
         imp = session.impersonation
         ref = imp.service_account_ref if imp is not None else None
         if ref is None:
@@ -354,14 +355,14 @@ class SessionActivities:
         client = self.client(input.session.cluster)
         pods = [allowed_pod(p) for p in client.list_pods(f"{L.SESSION}={input.session.name}")]
         names = {(p.namespace, p.name) for p in pods}
-        # Pods that received an injected ephemeral container have no session label: keep them (§3.3).
+        # Pods that received an injected ephemeral container have no session label: keep them.
         kept = [
             p for p in input.known if (p.namespace, p.name) not in names and not p.name.startswith(input.session.name)
         ]
         return RefreshPodsResult(allowed_pods=tuple(pods + kept), auxiliary_resource_statuses=self._recheck(input))
 
     def _recheck(self, input: RefreshPodsInput) -> tuple[AuxiliaryResourceStatus, ...] | None:
-        """Auxiliary readiness while Active (§3.3), or None when unchanged or unknowable right now (a cluster
+        """Auxiliary readiness while Active, or None when unchanged or unknowable right now (a cluster
         error here never costs the pod refresh)."""
         if not any(a.created and not a.deleted for a in input.auxiliary):
             return None

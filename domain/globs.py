@@ -25,7 +25,7 @@ def match_pattern(pattern: str, value: str) -> bool:
 
 def path_match(pattern: str, value: str) -> bool:
     """Go's `path.Match` alone, without the bare-`*` shortcut: `*` never crosses `/`, so `*` does not
-    match `gcr.io/x/img:1` (image allow-lists rely on that, §7.1)."""
+    match `gcr.io/x/img:1` (image allow-lists rely on that: docs/behaviour/access.md#image-allow-lists)."""
     if not is_glob(pattern):
         return pattern == value
     rx = _compile(pattern)

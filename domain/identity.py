@@ -18,7 +18,7 @@ class Identity(Frozen):
 
 
 def identity_match(stored: str, who: Identity) -> bool:
-    """§0.1 "identity match": trimmed, case-insensitive equality with the username or the email."""
+    """Identity match (docs/behaviour/README.md#identity-matching): trimmed, case-insensitive, username or e-mail."""
     value = stored.strip().lower()
     if not value:
         return False
@@ -26,7 +26,7 @@ def identity_match(stored: str, who: Identity) -> bool:
 
 
 def user_pattern_match(pattern: str, who: Identity) -> bool:
-    """An allowlist/approver user entry: globs are case-sensitive, plain names case-insensitive (§9.2)."""
+    """An allowlist/approver user entry: globs are case-sensitive, plain names case-insensitive."""
     entry = pattern.strip()
     if not entry:
         return False

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
 from domain.base import Model
 from domain.meta import NamespacedRef
-
-ImpersonationMode = Literal["user-info", "serviceaccount", "arbitrary-node", "associated-node", "legacy"]
 
 
 class ImpersonationConfig(Model):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field
 
@@ -96,6 +96,3 @@ class AllowedPodOperations(Model):
     attach: bool = True
     logs: bool = False
     port_forward: bool = True
-
-
-PolicyEnum = Literal["open", "closed"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Refusal:
-    """A refused action or operation (§1.6-§1.11: role checks 403, request problems 400, conflicts 409)."""
+    """A refused action or operation (role checks 403, request problems 400, conflicts 409)."""
 
     status: int
     message: str

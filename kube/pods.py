@@ -1,4 +1,4 @@
-"""A pod as the session status shows it (§3.3): readiness, phase, and the container problem that matters."""
+"""A pod as the session status shows it: readiness, phase, and the container problem that matters."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Manifests of kubectl-debug operations (§7): ephemeral containers, pod copies, node debug pods.
+"""Manifests of kubectl-debug operations (docs/behaviour/access.md): ephemeral containers, pod copies, node debug pods.
 
 Every command that runs for a participant is wrapped as `timeout <seconds> <command>` with the session's
 remaining time (DESIGN decision 10), so nothing keeps running after the session ends even if cleanup
@@ -117,7 +117,7 @@ def pod_copy(
 
 
 def _label_value(value: str) -> str:
-    """A label value: characters outside `[A-Za-z0-9-_.]` become `_`, at most 63 (§0.6)."""
+    """A label value: characters outside `[A-Za-z0-9-_.]` become `_`, at most 63."""
     return re.sub(r"[^A-Za-z0-9_.-]", "_", value)[:MAX_NAME].strip("_.-") or "unknown"
 
 

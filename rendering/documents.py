@@ -1,4 +1,7 @@
-"""Multi-document template output (§5.5): split, parse, and classify the first document."""
+"""Multi-document template output: split, parse, and classify the first document.
+
+See docs/behaviour/rendering.md#pod-template-output.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +43,7 @@ class PodTemplateOutput:
 
 
 def classify(text: str) -> PodTemplateOutput:
-    """Interpret rendered pod-template output per §5.5."""
+    """Interpret rendered pod-template output (docs/behaviour/rendering.md#pod-template-output)."""
     docs = split_documents(text)
     if not docs:
         raise RenderingError("pod template produced no documents")

@@ -1,4 +1,4 @@
-"""Label and annotation keys (§0.6) and the merge order of §4.7."""
+"""Label and annotation keys, and how label layers merge (docs/behaviour/rendering.md#labels-and-annotations)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ TEMPLATE = "breakglass.telekom.com/debug-template"
 CLUSTER = "breakglass.telekom.com/debug-cluster"
 MANAGED_BY = "app.kubernetes.io/managed-by"
 MANAGED_BY_VALUE = "breakglass"
-RESERVED = frozenset({SESSION, TEMPLATE, CLUSTER})
 
 AUX_SESSION = "breakglass.t-caas.telekom.com/session"
 AUX_CLUSTER = "breakglass.t-caas.telekom.com/session-cluster"

@@ -1,8 +1,9 @@
 """The render plan: every object a session creates, in creation order, with how each is handled.
 
-Order (§4.7): ResourceQuota → PodDisruptionBudget → pod-template extra documents → auxiliary resources
-with createBefore → the workload → auxiliary resources created after it. The worker applies the plan as
-it is; `dsctl preview` prints it. Nothing here talks to a cluster or reads a clock.
+Order (docs/behaviour/rendering.md#render-plan): ResourceQuota → PodDisruptionBudget → pod-template extra
+documents → auxiliary resources with createBefore → the workload → auxiliary resources created after it.
+The worker applies the plan as it is; `dsctl preview` prints it. Nothing here talks to a cluster or reads a
+clock.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class RenderPlan(Frozen):
 def render_inputs(
     session: ResolvedSession, now: datetime, *, auxiliary: bool, approved_by: str | None = None
 ) -> RenderInputs:
-    """The §5.2 context inputs of a resolved session."""
+    """The render context inputs of a resolved session (docs/behaviour/rendering.md#render-context)."""
     binding = session.binding
     return RenderInputs(
         session_name=session.name,

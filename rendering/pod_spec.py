@@ -1,4 +1,4 @@
-"""The pod spec of a session's workload, built in the reference's order (§4.7 steps 2-9)."""
+"""The pod spec of a session's workload, built step by step (docs/behaviour/rendering.md#pod-spec)."""
 
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ def enforce_resources(spec: PodSpec, quota: ResourceQuotaConfig | None) -> None:
 def wrap_terminal_sharing(
     spec: PodSpec, sharing: TerminalSharing | None, session_name: str
 ) -> TerminalSharingStatus | None:
-    """Step 9 (§4.11): run the first container's command inside a shared tmux/screen session."""
+    """Step 9 (docs/behaviour/rendering.md#terminal-sharing): run the first container's command in tmux/screen."""
     if sharing is None or not sharing.enabled:
         return None
     name = session_name[:32]

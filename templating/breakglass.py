@@ -1,4 +1,4 @@
-"""The reference's own template functions (spec §5.3), which take precedence over Sprig's."""
+"""The breakglass template functions, which take precedence over Sprig's (docs/behaviour/rendering.md#functions)."""
 
 from __future__ import annotations
 

@@ -56,7 +56,8 @@ _HERMETIC: dict[str, Callable[..., Any]] = {
 
 # Function lookup order as in the reference: breakglass overrides Sprig, Sprig overrides Go builtins.
 FUNCTIONS: dict[str, Callable[..., Any]] = {**BUILTINS, **SPRIG, **_HERMETIC, **BREAKGLASS}
-# The legacy auxiliary `template` field renders with Sprig alone (spec §5.1): Sprig's own indent,
+# Sprig alone, as the original renders the legacy auxiliary `template` field
+# (docs/behaviour/rendering.md#template-engine): Sprig's own indent,
 # nindent and required, and no breakglass additions.
 SPRIG_ONLY_FUNCTIONS: dict[str, Callable[..., Any]] = {
     **{k: v for k, v in {**BUILTINS, **SPRIG, **_HERMETIC}.items() if k not in BREAKGLASS},

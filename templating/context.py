@@ -1,4 +1,4 @@
-"""The data a pod template or auxiliary resource renders with (spec §5.2), in both spellings.
+"""The data templates render with, in both spellings (docs/behaviour/rendering.md#render-context).
 
 Lowercase keys are the reference's context; the capitalised ones (`.Session.Name`, `.Target.Namespace`,
 `.Vars.x`) are what the seed's auxiliary-resource examples use, so both resolve (DESIGN decision 9).
@@ -17,14 +17,14 @@ SESSION_LABEL = "breakglass.t-caas.telekom.com/session"
 SESSION_CLUSTER_LABEL = "breakglass.t-caas.telekom.com/session-cluster"
 CREATED_BY_ANNOTATION = "breakglass.t-caas.telekom.com/created-by"
 
-# §5.4 step 1: CRLF first so that it becomes one space, then every single line terminator.
+# Step 1: CRLF first so that it becomes one space, then every single line terminator.
 _LINE_TERMINATORS = re.compile("\r\n|[\n\r\u0085\u2028\u2029]")
-# §5.4 step 2: a YAML document marker at the very start, followed by end, space or tab.
+# Step 2: a YAML document marker at the very start, followed by end, space or tab.
 _DOCUMENT_MARKER = re.compile(r"(?:---|\.\.\.)(?:$|[ \t])")
 
 
 def sanitize_var(value: str) -> str:
-    """Make a variable value safe to interpolate into YAML (spec §5.4)."""
+    """Make a variable value safe to interpolate into YAML (docs/behaviour/rendering.md#variable-sanitising)."""
     text = _LINE_TERMINATORS.sub(" ", value)
     if _DOCUMENT_MARKER.match(text):
         text = " " + text
@@ -61,7 +61,7 @@ class RenderInputs:
 
 
 def build_context(inputs: RenderInputs) -> dict[str, Any]:
-    """The render data of spec §5.2 (absent keys really absent, so they print <no value>)."""
+    """The render data (absent keys really absent, so they print <no value>)."""
     session: dict[str, Any] = {
         "name": inputs.session_name,
         "namespace": inputs.session_namespace,

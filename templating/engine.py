@@ -252,8 +252,3 @@ _DEFAULT = Engine()
 def render(name: str, text: str, data: Mapping[str, Any], *, now: datetime | None = None) -> str:
     """Render Go template text named name on data with the shared engine; now is Sprig's `now`."""
     return _DEFAULT.render(name, text, data, now=now)
-
-
-def compile_template(name: str, text: str) -> CompiledTemplate:
-    """Compile with the shared engine (cached)."""
-    return _DEFAULT.compile(name, text)

@@ -222,7 +222,7 @@ SPRIG_FUNCTIONS: frozenset[str] = frozenset(
     ]
 )
 
-# The reference's own additions (spec §5.3); they override Sprig functions of the same name.
+# The breakglass additions (docs/behaviour/rendering.md#functions); they override Sprig functions of the same name.
 # toYaml, fromYaml and resourceQuantity pass admission in the reference but fail when it renders (a bug);
 # they are listed so that syntax checks accept what the reference accepts, and this engine renders them.
 BREAKGLASS_FUNCTIONS: frozenset[str] = frozenset(

@@ -467,32 +467,6 @@ def regex_find_all(regex: Any, s: Any, n: Any) -> list[Any]:
     return out if limit < 0 else out[:limit]
 
 
-def _go_expand(template: str) -> str:
-    """Translate Go's $1 / ${name} replacement syntax to Python's."""
-    out = []
-    i = 0
-    while i < len(template):
-        ch = template[i]
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == "$" and i + 1 < len(template):
-            if template[i + 1] == "$":
-                out.append("$")
-                i += 2
-                continue
-            m = re.match(r"\{(\w+)\}|(\w+)", template[i + 1 :])
-            if m:
-                name = m.group(1) or m.group(2)
-                out.append(f"\\g<{name}>")
-                i += 1 + len(m.group(0))
-                continue
-            out.append("$")
-        else:
-            out.append(ch)
-        i += 1
-    return "".join(out)
-
-
 def regex_replace_all(regex: Any, s: Any, repl: Any) -> str:
     """mustRegexReplaceAll re s repl: $1 and ${name} expand; unknown groups expand to ""."""
     pattern = _regex(regex)

@@ -1,4 +1,4 @@
-"""AdmissionLockWorkflow: session limits that hold across any number of API replicas (§4.8).
+"""AdmissionLockWorkflow: session limits (docs/behaviour/resolution.md#session-limits) across API replicas.
 
 Open sessions are counted from Temporal visibility, which lists a new session only a moment after it
 started; two creates at the same instant could both see room for the last place. One lock workflow per

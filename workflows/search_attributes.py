@@ -95,13 +95,13 @@ class RowAccess:
 
     readable: bool
     can_decide: bool
-    """§9.3 canApprove/canReject."""
+    """canApprove/canReject (docs/behaviour/access.md#who-may-decide)."""
 
 
 def row_access(
     entries: Iterable[str], requester: str, participants: Iterable[str], state: str, who: Identity, admin: bool
 ) -> RowAccess:
-    """§9.1 read and §9.3 decide rules over READERS, the requester and the active participants.
+    """Read and decide rules over READERS, the requester and the active participants (docs/behaviour/access.md).
 
     The same rules as a detail read: requester (username or e-mail), active participant, invitee, approver
     user (plain names case-insensitive, globs case-sensitive, against username then e-mail) or approver group

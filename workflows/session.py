@@ -354,7 +354,8 @@ class DebugSessionWorkflow:
             self._clock.reached(deadline)
 
     async def _check(self) -> None:
-        """The rare look at the cluster: auxiliary readiness (§3.3) and the recorded pod snapshot."""
+        """The rare look at the cluster: auxiliary readiness and the recorded pod snapshot
+        (docs/behaviour/lifecycle.md#maintenance-check)."""
         known = self._status.allowed_pods
         self._steps += 1
         result: RefreshPodsResult | None = None
@@ -519,7 +520,7 @@ class DebugSessionWorkflow:
     def _validate_invite(self, input: InviteInput) -> None:
         _deny(policy.check_invite(self._status, self._session, input.actor, input.users))
 
-    # --- kubectl-debug operations (mode kubectl-debug or hybrid; §1.11, §7) -----------------------
+    # --- kubectl-debug operations (mode kubectl-debug or hybrid; docs/behaviour/access.md) ----------
 
     @workflow.update
     async def inject_ephemeral_container(self, input: InjectEphemeralInput) -> InjectEphemeralResult:

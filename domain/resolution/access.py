@@ -1,4 +1,7 @@
-"""Who may use which template on which cluster through which binding (§1.4 steps 7-11, §9.4)."""
+"""Who may use which template on which cluster through which binding.
+
+See docs/behaviour/resolution.md#template-access and docs/behaviour/api.md#template-visibility.
+"""
 
 from __future__ import annotations
 
@@ -74,7 +77,7 @@ class ClusterLookup:
 
 
 def lookup_cluster(catalog: Catalog, requested: str, unready: frozenset[str] = frozenset()) -> ClusterLookup:
-    """By exact name, else by unique tenant alias (§1.4 steps 8 and 11)."""
+    """By exact name, else by unique tenant alias (docs/behaviour/resolution.md#cluster-lookup)."""
     if requested in catalog.clusters:
         found = catalog.clusters[requested]
     else:

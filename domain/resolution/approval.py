@@ -1,4 +1,4 @@
-"""Approval requirement (§9.5) and approver matching (§9.2)."""
+"""Approval requirement and approver matching (docs/behaviour/resolution.md#approval)."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def approval_policy(approvers: Approvers | None, cluster: str, groups: tuple[str
 
 
 def is_approver(policy: ApprovalPolicy, who: Identity) -> bool:
-    """§9.2 matching: users (globs case-sensitive, names case-insensitive) then groups (globs)."""
+    """Approver matching: users (globs case-sensitive, names case-insensitive) then groups (globs)."""
     if not policy.approver_users and not policy.approver_groups:
         return False
     return any(user_pattern_match(u, who) for u in policy.approver_users) or group_pattern_match(

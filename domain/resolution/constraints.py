@@ -1,4 +1,7 @@
-"""Effective duration and renewal limits (template + binding, §4.1) and the session duration."""
+"""Effective duration and renewal limits (template + binding) and the session duration.
+
+See docs/behaviour/resolution.md#constraints-and-duration.
+"""
 
 from __future__ import annotations
 
@@ -72,7 +75,7 @@ def effective_constraints(
 
 
 def session_duration(requested: str, limits: EffectiveConstraints) -> timedelta:
-    """The requested duration (validated against the maximum), or the default (§1.4 step 12, §3.2 step 5)."""
+    """The requested duration (validated against the maximum), or the default."""
     if not requested.strip():
         return limits.default
     try:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT"}
-
 
 class AdmissionError(Exception):
     """A refused request. `status` is the HTTP status; `message` is the envelope's `error` field."""
@@ -16,11 +14,6 @@ class AdmissionError(Exception):
 
     def __str__(self) -> str:
         return f"{self.status} {self.message}" + (f": {self.details}" if self.details else "")
-
-    @property
-    def code(self) -> str:
-        """The envelope's `code` (BAD_REQUEST, FORBIDDEN, ...)."""
-        return _CODES.get(self.status, "INTERNAL_ERROR")
 
 
 def bad_request(message: str, details: str = "") -> AdmissionError:

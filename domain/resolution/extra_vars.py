@@ -1,4 +1,7 @@
-"""extraDeployValues: coercion, validation against the template's variables (§4.6), rendering strings."""
+"""extraDeployValues: coercion, validation against the template's variables, rendering strings.
+
+See docs/behaviour/resolution.md#extra-deploy-values.
+"""
 
 from __future__ import annotations
 

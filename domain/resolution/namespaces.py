@@ -1,4 +1,4 @@
-"""Target namespace resolution (§4.3) and the pure evaluator for label-based namespace filters.
+"""Target namespace resolution (docs/behaviour/resolution.md#target-namespace) and label-based namespace filters.
 
 Patterns are decided at create time. `selectorTerms` need the live namespace's labels, which only the
 cluster has: such checks are returned as `NamespaceLabelCheck`s for the workflow to evaluate against the
@@ -183,7 +183,7 @@ def _resolution(
 def _check_filters(
     namespace: str, default: str, sides: list[tuple[str, NamespaceConstraints | None]]
 ) -> list[NamespaceLabelCheck]:
-    """Decide what patterns can decide; return the label checks that remain (§4.3 step 6)."""
+    """Decide what patterns can; return the remaining label checks (docs/behaviour/resolution.md#namespace-filters)."""
     pending: list[NamespaceLabelCheck] = []
     allow_sides = [
         (src, c.allowed_namespaces)

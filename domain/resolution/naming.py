@@ -1,4 +1,7 @@
-"""Session names: `debug-<user>-<cluster>-<suffix>`, at most 63 characters, RFC 1123 (§1.4.1)."""
+"""Session names: `debug-<user>-<cluster>-<suffix>`, at most 63 characters, RFC 1123.
+
+See docs/behaviour/resolution.md#session-name.
+"""
 
 from __future__ import annotations
 

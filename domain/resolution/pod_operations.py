@@ -1,4 +1,7 @@
-"""Allowed pod operations: template defaults, restricted (never widened) by the binding (§4.5)."""
+"""Allowed pod operations: template defaults, restricted (never widened) by the binding.
+
+See docs/behaviour/resolution.md#allowed-pod-operations.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The create pipeline (§1.4 steps 1-18): request + caller + catalog -> ResolvedSession, or one error."""
+"""The create pipeline: request + caller + catalog -> ResolvedSession, or one error.
+
+See docs/behaviour/resolution.md#pipeline.
+"""
 
 from __future__ import annotations
 
@@ -50,7 +53,7 @@ class Resolution:
 
 
 def sanitize_reason(reason: str) -> str:
-    """§1.4 step 4: trim, keep only `[a-zA-Z0-9 .,;!?'-]`, trim, at most 500 characters."""
+    """Trim, keep only `[a-zA-Z0-9 .,;!?'-]`, trim, at most 500 characters (docs/behaviour/resolution.md#reason)."""
     return _REASON_DROP.sub("", reason.strip()).strip()[:MAX_REASON]
 
 
@@ -210,7 +213,8 @@ def _explicit_binding(
     who: Identity,
     now: datetime,
 ) -> DebugSessionClusterBinding:
-    """§1.4 step 9 with bindingRef, hiding binding details from callers the binding would not admit."""
+    """With bindingRef, hiding binding details from callers the binding would not admit
+    (docs/behaviour/resolution.md#explicit-binding)."""
     parts = ref.strip().split("/")
     template_admits = access.allowlist_admits(template.spec.allowed, who)
     if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
@@ -251,7 +255,8 @@ def _covering_binding(
     cluster: str,
     who: Identity,
 ) -> DebugSessionClusterBinding | None:
-    """§1.4 steps 9-10 without bindingRef: the first covering binding, or the template's own cluster globs."""
+    """Without bindingRef: the first covering binding, or the template's own cluster globs
+    (docs/behaviour/resolution.md#covering-binding)."""
     covering = [b for b in applicable if access.binding_covers(catalog, b, cluster)]
     if covering:
         return covering[0]
@@ -275,7 +280,7 @@ def _covering_binding(
 
 
 def _check_reason(reason: str, cfg: RequestReasonConfig | None) -> None:
-    """§1.4 step 13, on the sanitised text."""
+    """The reason's configuration, on the sanitised text (docs/behaviour/resolution.md#reason)."""
     if cfg is None:
         return
     if cfg.mandatory and not reason.strip():
@@ -288,7 +293,7 @@ def _check_reason(reason: str, cfg: RequestReasonConfig | None) -> None:
 
 
 def _check_limits(binding: DebugSessionClusterBinding, who: Identity, counts: OpenSessionCounts) -> None:
-    """§4.8: per-user and total open sessions through the binding."""
+    """Per-user and total open sessions through the binding (docs/behaviour/resolution.md#session-limits)."""
     per_user = binding.spec.max_active_sessions_per_user
     if per_user is not None and counts.mine >= per_user:
         raise forbidden(f"session limit reached: maximum {per_user} active sessions per user allowed via this binding")
@@ -323,7 +328,8 @@ def _resolved_binding(
 def enabled_auxiliary_resources(
     template: DebugSessionTemplate, binding: DebugSessionClusterBinding | None
 ) -> tuple[str, ...]:
-    """§6 "which resources deploy", first rule wins per resource."""
+    """Which auxiliary resources deploy, first rule wins per resource
+    (docs/behaviour/resolution.md#auxiliary-resource-selection)."""
     required = set(template.spec.required_auxiliary_resource_categories)
     overrides: dict[str, bool] = {}
     if binding is not None:

@@ -1,4 +1,7 @@
-"""Scheduling: merge mandatory constraints (template + binding) and the user's option (§4.4)."""
+"""Scheduling: merge mandatory constraints (template + binding) and the user's option.
+
+See docs/behaviour/resolution.md#scheduling.
+"""
 
 from __future__ import annotations
 
@@ -121,7 +124,7 @@ def resolve_scheduling(
     selected: str,
     who: Identity,
 ) -> SchedulingResolution:
-    """§4.4 steps 1-7: merged base, then the selected (or default) option merged on top."""
+    """Merged base, then the selected (or default) option merged on top (docs/behaviour/resolution.md#scheduling)."""
     try:
         base = merge(template_constraints, binding_constraints)
     except MergeConflict as exc:

@@ -267,7 +267,7 @@ def test_aux_readiness_waits_with_a_timeout_and_never_fails_the_session(sim: Kub
 
 
 def test_refresh_rechecks_auxiliary_readiness_while_active(sim: KubeSim, acts: SessionActivities) -> None:
-    """§3.3: readiness is looked at again on every refresh; an auxiliary object deleted behind the session's
+    """Readiness is looked at again on every refresh; an auxiliary object deleted behind the session's
     back turns Failed, and an unchanged picture answers None (nothing for the workflow to write)."""
     ensure_namespace(sim, "ns-recheck")
     base = snapshot("minimal-debug", sim, "ns-recheck")

@@ -1,4 +1,4 @@
-"""kubectl-debug policy (§7) as tables: required fields, namespace filters, images, capabilities, nodes."""
+"""kubectl-debug policy as tables: required fields, namespace filters, images, capabilities, nodes."""
 
 from __future__ import annotations
 

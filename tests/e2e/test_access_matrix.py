@@ -317,7 +317,7 @@ async def test_active_and_terminated(api: httpx.AsyncClient, stack: Stack) -> No
             "lena join": not_invited,
             "ops join": not_invited,
             "vic join": (409, "user already joined this session"),
-            "pat join": (409, "user already joined this session"),  # departed entries count (§1.5)
+            "pat join": (409, "user already joined this session"),  # departed entries count
             "dave join": (409, "user already joined this session"),
             "sam join": (409, "user already joined this session"),
             "vic renew": no_renew,
@@ -366,8 +366,8 @@ async def closed_actions(api: httpx.AsyncClient, name: str) -> dict[str, Any]:
 def closed_expect(state: str, listed: dict[str, str] | None = None, departed: tuple[str, ...] = ()) -> dict[str, Any]:
     """Every action on a closed session answers as the workflow's validators would (the API applies the same
     pure rules once the workflow can no longer answer), so the role checks keep their place in the order:
-    renew 403 before the state (§1.7), leave 404/403 before the state (§1.6), terminate and invite 403 before
-    the state (§1.8), approve/reject and join by state first (§1.9, §1.5).
+    renew 403 before the state, leave 404/403 before the state, terminate and invite 403 before the state,
+    approve/reject and join by state first (docs/behaviour/lifecycle.md#actions).
 
     `listed`: participant records by user and role (departed ones stay listed, with leftAt)."""
     listed = listed or {}
@@ -470,7 +470,7 @@ spec:
 
 
 async def test_glob_approver_users_find_their_sessions_in_the_list(api: httpx.AsyncClient, tmp_path: Any) -> None:
-    """Approver users given as globs (§9.2: case-sensitive) read and may decide the session in the list,
+    """Approver users given as globs (case-sensitive) read and may decide the session in the list,
     exactly as in the detail read; nobody else gains anything from the glob."""
     (tmp_path / "catalog" / "glob-approval.yaml").write_text(GLOB_TEMPLATE)  # the api fixture's catalog
     for _ in range(100):  # the catalog is reloaded on change

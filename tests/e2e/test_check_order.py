@@ -1,4 +1,4 @@
-"""Check order through the API (§1.3, §1.5-§1.10): the earlier check wins, as status + message in the
+"""Check order through the API (docs/behaviour/api.md): the earlier check wins, as status + message in the
 reference's envelope `{"error", "code"}`. The full per-rule ordering is in tests/workflows/test_policy_order.py
 (pure tables); these prove the API carries the workflow's answers out unchanged and orders its own checks
 (bodies, lookup) as documented, also once the session's workflow has closed.
@@ -31,8 +31,8 @@ async def err(api: httpx.AsyncClient, method: str, path: str, user: str, body: A
 
 
 async def test_bodies_are_checked_before_the_session_is_looked_up(api: httpx.AsyncClient) -> None:
-    """§1.7 renew: decode → extendBy required → format → positive → 404; §1.5 join and §1.9 approve:
-    body before 404; §1.3 get: 404."""
+    """Renew: decode → extendBy required → format → positive → 404; join and approve: body before 404;
+    get: 404 (docs/behaviour/api.md#actions-on-a-session)."""
     got = {
         "renew without extendBy": await err(api, "POST", f"{MISSING}/renew", "eve", {}),
         "renew, bad format": await err(api, "POST", f"{MISSING}/renew", "eve", {"extendBy": "soon"}),
@@ -58,8 +58,9 @@ async def test_bodies_are_checked_before_the_session_is_looked_up(api: httpx.Asy
 
 
 async def test_workflow_refusals_keep_their_order_through_the_api(api: httpx.AsyncClient) -> None:
-    """On a PendingApproval session the role checks come before the state checks (§1.6, §1.7, §1.9, §1.3),
-    join's state check before its invitation check (§1.5), and the requester may withdraw (DESIGN 4, 15)."""
+    """On a PendingApproval session the role checks come before the state checks (leave, renew, approve,
+    get), join's state check before its invitation check, and the requester may withdraw (DESIGN 4, 15;
+    docs/behaviour/lifecycle.md#actions)."""
     async with session(api, PROD) as name:
         base = f"/api/v1/debug-sessions/{name}"
         await wait_for(api, name, "sam", "PendingApproval")

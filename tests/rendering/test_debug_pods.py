@@ -91,7 +91,7 @@ def test_node_debug_pod() -> None:
     )
     spec = m["spec"]
     assert spec["nodeName"] == "node-2"
-    assert (spec["hostNetwork"], spec["hostPID"], spec["hostIPC"]) == (True, True, False)  # defaults (§7.3)
+    assert (spec["hostNetwork"], spec["hostPID"], spec["hostIPC"]) == (True, True, False)  # defaults
     assert spec["tolerations"] == [{"operator": "Exists"}]
     assert spec["activeDeadlineSeconds"] == 3600
     (c,) = spec["containers"]

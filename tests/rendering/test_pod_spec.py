@@ -1,4 +1,4 @@
-"""Pod spec construction steps (§4.7), each a table of input spec -> expected spec or error."""
+"""Pod spec construction steps (docs/behaviour/rendering.md#pod-spec): tables of input -> expected spec or error."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The render context (spec §5.2): both spellings, absent keys, and vars sanitisation (§5.4)."""
+"""The render context (docs/behaviour/rendering.md#render-context): both spellings, absent keys, vars sanitising."""
 
 from __future__ import annotations
 

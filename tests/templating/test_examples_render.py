@@ -213,7 +213,7 @@ def test_example_08_with_pvc() -> None:
 
 
 def test_sanitised_var_cannot_start_a_document() -> None:
-    # §5.4: a value that would start a new YAML document is shifted by one space.
+    # A value that would start a new YAML document is shifted by one space.
     _, text = example("06")
     out = render("example-06", text, context(False, {"storageClass": "---\nkind: Secret"}), now=NOW)
     assert "storageClassName:  --- kind: Secret\n" in out

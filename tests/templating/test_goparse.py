@@ -687,7 +687,7 @@ def _template_strings(doc: Any, path: str) -> Iterator[tuple[str, str, frozenset
             if key in TEMPLATE_KEYS and isinstance(value, str):
                 yield here, value, ALL_FUNCTIONS
             elif key == "template" and isinstance(value, dict) and ".auxiliaryResources" in path:
-                # The legacy object form is rendered string by string with Sprig only (spec §5.1).
+                # The legacy object form is checked string by string, with Sprig's functions only.
                 for sub_path, text in _strings(value, here):
                     yield sub_path, text, SPRIG_FUNCTIONS | GO_BUILTINS
             else:

@@ -1,4 +1,5 @@
-"""The preamble of kubectl-debug operations (§1.11 with DESIGN 5 and 14) as a table, in check order."""
+"""The preamble of kubectl-debug operations (docs/behaviour/lifecycle.md#kubectl-debug-preamble, with DESIGN 5
+and 14) as a table, in check order."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Check order of the session actions (§1.5-§1.10, §9, as amended by DESIGN.md), as pure tables.
+"""Check order of the session actions (docs/behaviour/lifecycle.md#actions), as pure tables.
 
 Every case makes two (or more) checks fail at once; the earlier check in the documented order must win,
 with its exact status and message. Cases where we deliberately differ from the reference cite the decision.
@@ -54,7 +54,7 @@ def outcome(denied: Refusal | None) -> tuple[int, str] | None:
     return None if denied is None else (denied.status, denied.message)
 
 
-# --- §1.5 join (DESIGN 5, 11, 14) -------------------------------------------------------------------
+# --- join (docs/behaviour/lifecycle.md#join; DESIGN 5, 11, 14) ---------------------------------------
 
 JOIN = [
     (
@@ -183,7 +183,7 @@ def test_join_order(
     assert outcome(policy.check_join(session, status, actor, now)) == expected
 
 
-# --- §1.6 leave -----------------------------------------------------------------------------------------
+# --- leave (docs/behaviour/lifecycle.md#leave) -----------------------------------------------------------
 
 LEAVE = [
     (
@@ -238,7 +238,7 @@ def test_leave_order(status: SessionStatus, actor: Actor, now: datetime, expecte
     assert outcome(policy.check_leave(approval_session(), status, actor, now)) == expected
 
 
-# --- §1.7 renew (DESIGN 5, 6, 12, 14) -------------------------------------------------------------------
+# --- renew (docs/behaviour/lifecycle.md#renew; DESIGN 5, 6, 12, 14) --------------------------------------
 
 FIVE = timedelta(minutes=5)
 RENEW = [
@@ -374,7 +374,7 @@ def test_renew_order(
     assert outcome(policy.check_renew(session, status, actor, extend_by, now)) == expected
 
 
-# --- §1.8 terminate (DESIGN 4, 14, 15) -------------------------------------------------------------------
+# --- terminate (docs/behaviour/lifecycle.md#terminate; DESIGN 4, 14, 15) ----------------------------------
 
 ADMIN = Actor(username="ops", groups=("platform-admins",), admin=True)
 TERMINATE = [
@@ -443,7 +443,7 @@ def test_termination_messages(state: SessionState, actor: Actor, message: str) -
     assert policy.termination_message(approval_session(), st(state=state), actor) == message
 
 
-# --- §1.9 approve / §1.10 reject, with §9.2 ------------------------------------------------------------
+# --- approve / reject (docs/behaviour/lifecycle.md#approve-and-reject) ------------------------------------
 
 PENDING = st(state=SessionState.PENDING_APPROVAL)
 DECIDED = st(state=SessionState.PENDING_APPROVAL, approval=ApprovalRecord(approved_by="lena", approved_at=T0))

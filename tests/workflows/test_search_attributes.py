@@ -21,7 +21,7 @@ def test_readers_label_each_kind_of_entry() -> None:
     session = with_approvers(users=("Lena", "*@Example.com"), groups=("sre-leads",))
     assert sa.readers(session, ("Peer@Example.com",)) == [
         "approver-glob",
-        "approver:*@Example.com",  # a glob keeps its case: glob matching is case-sensitive (§9.2)
+        "approver:*@Example.com",  # a glob keeps its case: glob matching is case-sensitive
         "approver:lena",
         "group:sre-leads",
         "peer@example.com",
