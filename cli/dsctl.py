@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 
-from domain.catalog.catalog import load_catalog
+from domain.catalog.catalog import load_catalog, template_diagnostics
+from domain.diagnostics import Diagnostic
 from domain.identity import Identity
 from domain.resolution.errors import AdmissionError
 from domain.resolution.request import CreateSessionRequest
@@ -49,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Resolve a session request against a catalog exactly as the API would (same admission errors) and "
             "print, as multi-document YAML in creation order, every object the session would create. "
+            "The catalog's warnings about the template, its pod template and its bindings go to stderr first, "
+            "one per line as dsctl validate prints them. "
             "Exit status: 0 printed, 1 refused or failed to render, 2 usage error."
         ),
     )
@@ -87,13 +90,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def print_diagnostics(diagnostics: Iterable[Diagnostic], quiet: bool = False, file: TextIO | None = None) -> None:
+    """One finding per line (`file:doc:path: [warning: ]message`), by file and document, errors first."""
+    for d in sorted(diagnostics, key=lambda d: (d.file, d.doc, not d.is_error, d.path)):
+        if quiet and not d.is_error:
+            continue
+        print(d, file=file or sys.stdout)
+
+
 def validate(paths: Sequence[Path], strict: bool, quiet: bool) -> int:
     """Run the catalog validation and print findings; return the exit status."""
     result = load_catalog(paths, strict=strict)
-    for d in sorted(result.diagnostics, key=lambda d: (d.file, d.doc, not d.is_error, d.path)):
-        if quiet and not d.is_error:
-            continue
-        print(d)
+    print_diagnostics(result.diagnostics, quiet)
     errors, warnings = len(result.errors), len(result.warnings)
     if result.catalog is not None:
         print(f"valid: {result.catalog.summary()}; {warnings} warning(s)", file=sys.stderr)
@@ -117,10 +125,11 @@ def preview(args: argparse.Namespace) -> int:
     """Resolve and render one request; print the objects as YAML."""
     result = load_catalog([args.catalog])
     if result.catalog is None:
-        for d in result.errors:
-            print(d, file=sys.stderr)
+        print_diagnostics(result.errors, file=sys.stderr)
         print(f"invalid catalog: {len(result.errors)} error(s); run dsctl validate {args.catalog}", file=sys.stderr)
         return EXIT_INVALID
+    # The catalog's warnings about what this session is made of, printed first so they show on refusal too.
+    print_diagnostics(template_diagnostics(result.catalog, result.warnings, args.template.strip()), file=sys.stderr)
     who = Identity(
         username=args.user, email=args.email, groups=tuple(g.strip() for g in args.groups.split(",") if g.strip())
     )

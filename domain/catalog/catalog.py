@@ -167,6 +167,9 @@ def cross_reference(catalog: Catalog) -> list[Diagnostic]:
                 f"DebugSessionTemplate/{name}",
                 error("spec.podTemplateRef.name", f'DebugPodTemplate "{ref.name}" does not exist'),
             )
+        pod = catalog.pod_templates.get(ref.name) if ref is not None else None
+        for finding in rules.resource_quota_fit_rules(t, pod):
+            at(f"DebugSessionTemplate/{name}", finding)
     for key, b in catalog.bindings.items():
         kk = f"DebugSessionClusterBinding/{key}"
         s = b.spec
@@ -248,6 +251,26 @@ def bound_templates(catalog: Catalog, b: DebugSessionClusterBinding) -> list[str
     return sorted(n for n, t in catalog.session_templates.items() if selector_matches(selector, t.metadata.labels))
 
 
+def template_diagnostics(catalog: Catalog, diagnostics: Iterable[Diagnostic], template: str) -> list[Diagnostic]:
+    """The diagnostics about one session template: its own, its pod template's and its enabled bindings'.
+
+    Diagnostics are matched on the document they point at, so a whole-file finding (doc 0) never matches.
+    """
+    t = catalog.session_templates.get(template)
+    if t is None:
+        return []
+    kind_keys = [f"DebugSessionTemplate/{template}"]
+    if t.spec.pod_template_ref is not None:
+        kind_keys.append(f"DebugPodTemplate/{t.spec.pod_template_ref.name}")
+    kind_keys += [
+        f"DebugSessionClusterBinding/{key}"
+        for key, b in catalog.bindings.items()
+        if not b.spec.disabled and template in bound_templates(catalog, b)
+    ]
+    docs = {(src.file, src.doc) for src in (catalog.sources.get(kk) for kk in kind_keys) if src is not None}
+    return [d for d in diagnostics if (d.file, d.doc) in docs]
+
+
 def bound_clusters(catalog: Catalog, b: DebugSessionClusterBinding) -> list[str]:
     """Names of clusters a binding covers: listed names plus clusterSelector matches (OR-ed)."""
     names = set(b.spec.clusters)
@@ -259,7 +282,8 @@ def bound_clusters(catalog: Catalog, b: DebugSessionClusterBinding) -> list[str]
 
 
 def effective_display_name(b: DebugSessionClusterBinding, template: DebugSessionTemplate) -> str:
-    """§4.9: the binding's displayName, else the template's (or its name) with the optional prefix."""
+    """The binding's displayName, else the template's (or its name) with the optional prefix
+    (docs/behaviour/resolution.md#binding-display-name)."""
     if b.spec.display_name:
         return b.spec.display_name
     base = template.spec.display_name or template.metadata.name
@@ -267,7 +291,8 @@ def effective_display_name(b: DebugSessionClusterBinding, template: DebugSession
 
 
 def _display_name_collisions(catalog: Catalog) -> list[Diagnostic]:
-    """§2.5 binding rule 5: two enabled bindings must not offer the same name for one template+cluster."""
+    """Two enabled bindings must not offer the same name for one template+cluster
+    (docs/behaviour/catalog.md#display-name-collisions)."""
     out: list[Diagnostic] = []
     seen: dict[tuple[str, str, str], str] = {}
     for key in sorted(catalog.bindings):

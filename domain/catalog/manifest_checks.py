@@ -83,7 +83,7 @@ def dry_run(text: str, path: str, name: str, variables: Mapping[str, str] | None
     """Render with a sample session (vars from their defaults, else `PLACEHOLDER`); problems are warnings.
 
     A sample cannot prove a template right or wrong for every session, so nothing here rejects: it
-    tells the admin what a typical session would hit (reference §2.5, DebugPodTemplate rule 4).
+    tells the admin what a typical session would hit (docs/behaviour/catalog.md#pod-template-strings).
     """
     inputs = RenderInputs(
         session_name="debug-sample-user-sample-cluster-0",

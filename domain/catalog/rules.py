@@ -1,4 +1,4 @@
-"""Admission rules per kind (spec/reference-behaviour.md §2.5), each finding naming its field path.
+"""Admission rules per kind (docs/behaviour/catalog.md), each finding naming its field path.
 
 Structural checks (types, enums, required fields) happen in the pydantic models; these rules are the
 ones that look at several fields at once or at the content of strings. They run only on documents that
@@ -176,7 +176,7 @@ def namespace_constraints_rules(nc: NamespaceConstraints | None, path: str) -> l
 
 
 def impersonation_rules(imp: ImpersonationConfig | None, path: str) -> list[Finding]:
-    """The reference's impersonation rules (§2.5 DebugSessionTemplate 8)."""
+    """The impersonation rules (docs/behaviour/catalog.md#impersonation)."""
     if imp is None:
         return []
     out: list[Finding] = []
@@ -305,7 +305,7 @@ def _unique_names(names: Iterable[str], path: str, what: str) -> list[Finding]:
 
 
 def pod_template_rules(t: DebugPodTemplate) -> list[Finding]:
-    """§2.5 DebugPodTemplate 1-3 and 5."""
+    """The DebugPodTemplate rules (docs/behaviour/catalog.md#debugpodtemplate)."""
     out = metadata_rules(t.metadata)
     spec = t.spec
     if spec.template is None and spec.template_string is None:
@@ -343,7 +343,7 @@ def pod_template_rules(t: DebugPodTemplate) -> list[Finding]:
 
 
 def session_template_rules(t: DebugSessionTemplate) -> list[Finding]:
-    """§2.5 DebugSessionTemplate 1-17 (except the dry-run render of rule 2)."""
+    """The DebugSessionTemplate rules (docs/behaviour/catalog.md#debugsessiontemplate)."""
     out = metadata_rules(t.metadata)
     s = t.spec
     name = t.metadata.name
@@ -409,6 +409,49 @@ def _resource_quota_rules(t: DebugSessionTemplate) -> list[Finding]:
     return out
 
 
+def resource_quota_fit_rules(t: DebugSessionTemplate, pod: DebugPodTemplate | None) -> list[Finding]:
+    """Warn when the template's resourceQuota asks every container for requests/limits its pod template lacks.
+
+    The renderer (rendering.pod_spec.enforce_resources) refuses such a pod spec, so every session of the
+    template fails at deploy time; the catalog still loads, as the template is well-formed on its own.
+    Only structured pod templates are checked: what a templateString (of the DebugPodTemplate or the
+    template's podTemplateString) produces depends on each session's variables, and turning its output
+    into a pod spec belongs to the rendering package, which the domain does not import. Nothing in
+    podOverrides, scheduling or terminal sharing touches container resources, so the structured
+    containers are what the renderer checks.
+    """
+    rq = t.spec.resource_quota
+    if rq is None or t.spec.mode == "kubectl-debug" or t.spec.pod_template_string is not None:
+        return []
+    if pod is None or pod.spec.template is None:
+        return []
+    needed = ["cpu", "memory"] + (["ephemeral-storage"] if rq.max_storage else [])
+    kinds = [
+        key
+        for enforce, key in ((rq.enforce_resource_requests, "requests"), (rq.enforce_resource_limits, "limits"))
+        if enforce
+    ]
+    spec = pod.spec.template.spec
+    out: list[Finding] = []
+    for container in [*spec.init_containers, *spec.containers]:
+        resources = container.get("resources") or {}
+        missing = [f"{key}.{res}" for key in kinds for res in needed if res not in (resources.get(key) or {})]
+        if missing:
+            out.append(
+                warning(
+                    "spec.resourceQuota",
+                    f"resourceQuota requires {_and(missing)} on every container; pod template "
+                    f'"{pod.metadata.name}" container "{container.get("name", "")}" has none: every session of '
+                    f'template "{t.metadata.name}" will fail to deploy',
+                )
+            )
+    return out
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def _pdb_rules(t: DebugSessionTemplate) -> list[Finding]:
     pdb = t.spec.pod_disruption_budget
     if pdb is None:
@@ -452,7 +495,7 @@ def _kubectl_debug_filter_rules(t: DebugSessionTemplate) -> list[Finding]:
 
 
 def auxiliary_rules(resources: list[AuxiliaryResource], template: str) -> list[Finding]:
-    """§2.5 rule 15 plus §6: DNS-label names, unique; one template form; category format."""
+    """DNS-label names, unique; one template form; category format (docs/behaviour/catalog.md#auxiliary-resources)."""
     base = "spec.auxiliaryResources"
     out = _unique_names((r.name for r in resources), base, "auxiliary resource")
     for i, r in enumerate(resources):
@@ -513,7 +556,8 @@ def _aux_object_rules(obj: Any, path: str) -> list[Finding]:
 
 
 def extra_variable_rules(variables: list[ExtraDeployVariable], path: str) -> list[Finding]:
-    """§2.5 rule 17: names, options, and validation fields that fit the input type."""
+    """Names, options, and validation fields that fit the input type
+    (docs/behaviour/catalog.md#extra-deploy-variables)."""
     out = _unique_names((v.name for v in variables), path, "variable")
     for i, v in enumerate(variables):
         p = join_path(path, i)
@@ -599,7 +643,7 @@ def _ordered(lo: Any, hi: Any, path: str, lo_name: str, hi_name: str) -> list[Fi
 
 
 def binding_rules(b: DebugSessionClusterBinding) -> list[Finding]:
-    """§2.5 DebugSessionClusterBinding 1-4 and 6 (the collision rule 5 needs the whole catalog)."""
+    """The binding rules (docs/behaviour/catalog.md#debugsessionclusterbinding); collisions need the whole catalog."""
     out = metadata_rules(b.metadata, namespaced=True)
     s = b.spec
     if s.template_ref is not None and s.template_selector is not None:
@@ -638,7 +682,7 @@ def cluster_rules(c: ClusterConfig) -> list[Finding]:
 
 
 def session_rules(s: DebugSession) -> list[Finding]:
-    """§2.5 DebugSession 1 and 4: duration valid and positive, extraDeployValues keys are identifiers."""
+    """Duration valid and positive, extraDeployValues keys are identifiers (docs/behaviour/catalog.md#debugsession)."""
     out: list[Finding] = []
     if s.spec.requested_duration is not None:
         path = "spec.requestedDuration"

@@ -6,15 +6,16 @@ import subprocess
 
 import yaml
 
-from tests.cli.test_dsctl_validate import DSCTL
-from tests.conftest import REPO
+from tests.cli.test_dsctl_validate import DSCTL, spec_catalog
+from tests.conftest import REPO, WriteFiles
+from tests.domain.test_examples import QUOTA_WARNING
 
 CATALOG = str(REPO / "deploy" / "demo-catalog")
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
+def run(*args: str, catalog: str = CATALOG) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [DSCTL, "preview", "--catalog", CATALOG, *args], capture_output=True, text=True, timeout=60, check=False
+        [DSCTL, "preview", "--catalog", catalog, *args], capture_output=True, text=True, timeout=60, check=False
     )
 
 
@@ -71,3 +72,39 @@ def test_bad_set_is_a_usage_error() -> None:
     proc = run("--template", "dynamic-debug", "--cluster", "dev-1", "--set", "novalue")
     assert proc.returncode == 2
     assert proc.stderr == "error: --set needs KEY=VALUE, got 'novalue'\n"
+
+
+PRODUCTION_EU = """
+apiVersion: breakglass.t-caas.telekom.com/v1alpha1
+kind: ClusterConfig
+metadata:
+  name: production-eu
+spec:
+  kubeconfig:
+    path: production-eu.kubeconfig
+"""
+
+
+def test_catalog_warnings_about_the_template_come_first(write_files: WriteFiles) -> None:
+    """Only the warnings of the template, its pod template and its bindings: not those of other templates."""
+    files = spec_catalog()
+    pod = "04-debugpodtemplate-structured.yaml"
+    files[pod] = files[pod].replace("  name: standard-debug-pod\n", "  name: standard-debug-pod\n  colour: red\n")
+    root = write_files({**files, "production-eu.yaml": PRODUCTION_EU})
+    proc = run("--template", "standard-debug", "--cluster", "production-eu", "--groups", "sre-team", catalog=str(root))
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        f'{root}/04-debugpodtemplate-structured.yaml:1:metadata.colour: warning: unknown field "colour"; it is ignored',
+        f'{root}/09-debugsessiontemplate-standard.yaml:1:spec.podDisruptionBudget.method: warning: unknown field "method"; it is ignored',
+        f"{root}/09-debugsessiontemplate-standard.yaml:1:spec.resourceQuota: {QUOTA_WARNING}",
+        "the session would fail: container debug is missing request for ephemeral-storage",
+    ]
+    # network-debug (44) is bound by 31, which names a cluster that does not exist
+    proc = run("--template", "network-debug", "--cluster", "production-eu", "--groups", "sre-team", catalog=str(root))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == [
+        f'{root}/31-binding-basic.yaml:1:spec.clusters[1]: warning: ClusterConfig "production-us" does not exist',
+        f'{root}/44-sample-network-debug.yaml:2:spec.terminalSharing.method: warning: "method" is a deprecated spelling of "provider"; read as provider',
+        "warning: Target namespace defaulted to 'breakglass-debug'",
+    ]

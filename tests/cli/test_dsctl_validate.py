@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import REPO, WriteFiles
+from tests.domain.test_examples import MANIFESTS, NO_API_VERSION, NOT_CATALOG, QUOTA_WARNING
 from tests.domain.test_loader import POD
 
 DSCTL = shutil.which("dsctl", path=str(Path(sys.executable).parent)) or "dsctl"
@@ -45,6 +46,21 @@ def test_demo_catalog_is_valid() -> None:
     proc = run("validate", str(REPO / "deploy" / "demo-catalog"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stderr.startswith("valid: ")
+
+
+def spec_catalog() -> dict[str, str]:
+    """The spec's whole manifests that load as they are, by file name (as tests/domain/test_examples.py loads them)."""
+    return {p.name: p.read_text() for p in MANIFESTS if p.name not in NO_API_VERSION | NOT_CATALOG}
+
+
+def test_spec_examples_warn_that_standard_debug_cannot_deploy(write_files: WriteFiles) -> None:
+    root = write_files(spec_catalog())
+    proc = run("validate", str(root))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (
+        f"{root}/09-debugsessiontemplate-standard.yaml:1:spec.resourceQuota: {QUOTA_WARNING}"
+        in proc.stdout.splitlines()
+    )
 
 
 def test_strict_flag_makes_unknown_fields_fatal(write_files: WriteFiles) -> None:

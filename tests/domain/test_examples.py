@@ -26,11 +26,18 @@ FRAGMENTS = [p for p in ALL if shape_of(p).startswith("fragment")]
 NO_API_VERSION = {"12-podtemplate-coredump-collector.yaml", "14-podtemplate-storage-tester.yaml"}
 NOT_CATALOG = {"19-debugsession.yaml"}  # a DebugSession is not an admin resource; checked on its own below
 
+QUOTA_WARNING = (
+    "warning: resourceQuota requires requests.ephemeral-storage and limits.ephemeral-storage on every container; "
+    'pod template "standard-debug-pod" container "debug" has none: every session of template "standard-debug" '
+    "will fail to deploy"
+)
 _LIST_ALIAS = "warning: a plain list of patterns is a deprecated form of {key}: {{patterns: [...]}}; read as patterns"
 EXPECTED_MANIFEST_FINDINGS = {
     "09-debugsessiontemplate-standard.yaml": [
         # The seed puts terminal-sharing's `method` inside podDisruptionBudget by mistake.
         '1:spec.podDisruptionBudget.method: warning: unknown field "method"; it is ignored',
+        # Its resourceQuota caps storage, so the renderer wants ephemeral-storage on the containers of 04.
+        "1:spec.resourceQuota: " + QUOTA_WARNING,
     ],
     "26-impersonator-clusterrole.yaml": [
         "1:-: warning: ClusterRole (rbac.authorization.k8s.io/v1) is not a catalog resource; ignored",

@@ -559,12 +559,12 @@ SESSION_TEMPLATE_CASES = [
         ['spec.auxiliaryResources[0].category: "Network_Policy" must be at most 63 characters of a-z, 0-9 and "-"'],
     ),
     (
-        "§6: aux template must be an object",
+        "aux: template must be an object",
         spec(auxiliaryResources=[{"name": "a", "template": {"kind": "ConfigMap"}}]),
         ["spec.auxiliaryResources[0].template: a Kubernetes object needs apiVersion"],
     ),
     (
-        "§6: optional is deprecated",
+        "aux: optional is deprecated",
         spec(auxiliaryResources=[{"name": "a", "templateString": "x", "optional": True}]),
         ['spec.auxiliaryResources[0].optional: warning: "optional" is deprecated; use failurePolicy: ignore'],
     ),
@@ -889,6 +889,29 @@ def test_session_rules(doc: dict[str, Any], expected: list[str]) -> None:
 
 # --- rules that need the whole catalog ---------------------------------------------------------------
 
+_RESOURCED_POD = patched(
+    POD_TEMPLATE,
+    spec(
+        template={
+            "spec": {
+                "initContainers": [
+                    {"name": "init", "image": "busybox", "resources": {"requests": {"cpu": "1", "memory": "1Gi"}}}
+                ],
+                "containers": [
+                    {
+                        "name": "debug",
+                        "image": "busybox",
+                        "resources": {
+                            "requests": {"cpu": "1", "memory": "1Gi"},
+                            "limits": {"cpu": "1", "memory": "1Gi"},
+                        },
+                    }
+                ],
+            }
+        }
+    ),
+)
+
 CATALOG_CASES = [
     ("consistent catalog", [POD_TEMPLATE, SESSION_TEMPLATE, BINDING, CLUSTER], []),
     (
@@ -995,6 +1018,67 @@ CATALOG_CASES = [
         [
             "4:spec.labels[breakglass.telekom.com/debug-session]: warning: reserved session key; it is never copied over the session's own value"
         ],
+    ),
+    (
+        "resourceQuota fit: a container without requests (warning, the catalog loads)",
+        [POD_TEMPLATE, patched(SESSION_TEMPLATE, spec(resourceQuota={"maxCPU": "1", "enforceResourceLimits": False}))],
+        [
+            '2:spec.resourceQuota: warning: resourceQuota requires requests.cpu and requests.memory on every container; pod template "pod" container "debug" has none: every session of template "tpl" will fail to deploy'
+        ],
+    ),
+    (
+        "resourceQuota fit: maxStorage asks for ephemeral-storage, init containers too (warning)",
+        [_RESOURCED_POD, patched(SESSION_TEMPLATE, spec(resourceQuota={"maxStorage": "5Gi"}))],
+        [
+            '2:spec.resourceQuota: warning: resourceQuota requires requests.ephemeral-storage, limits.cpu, limits.memory and limits.ephemeral-storage on every container; pod template "pod" container "init" has none: every session of template "tpl" will fail to deploy',
+            '2:spec.resourceQuota: warning: resourceQuota requires requests.ephemeral-storage and limits.ephemeral-storage on every container; pod template "pod" container "debug" has none: every session of template "tpl" will fail to deploy',
+        ],
+    ),
+    (
+        "resourceQuota fit: every container states what the quota caps",
+        [
+            _RESOURCED_POD,
+            patched(SESSION_TEMPLATE, spec(resourceQuota={"maxCPU": "2", "enforceResourceLimits": False})),
+        ],
+        [],
+    ),
+    (
+        "resourceQuota fit: nothing enforced",
+        [
+            POD_TEMPLATE,
+            patched(
+                SESSION_TEMPLATE,
+                spec(
+                    resourceQuota={
+                        "maxStorage": "5Gi",
+                        "enforceResourceRequests": False,
+                        "enforceResourceLimits": False,
+                    }
+                ),
+            ),
+        ],
+        [],
+    ),
+    (
+        "resourceQuota fit: a templateString pod template is not checked",
+        [
+            patched(POD_TEMPLATE, spec(template=None, templateString="containers:\n- name: x\n  image: y\n")),
+            patched(SESSION_TEMPLATE, spec(resourceQuota={"maxCPU": "1"})),
+        ],
+        [],
+    ),
+    (
+        "resourceQuota fit: kubectl-debug mode deploys no pod",
+        [
+            POD_TEMPLATE,
+            patched(
+                SESSION_TEMPLATE,
+                spec(
+                    mode="kubectl-debug", kubectlDebug={"nodeDebug": {"enabled": True}}, resourceQuota={"maxCPU": "1"}
+                ),
+            ),
+        ],
+        [],
     ),
 ]
 
