@@ -1,4 +1,4 @@
-"""Session limits (§4.8) that hold across any number of API replicas.
+"""Session limits (docs/behaviour/resolution.md#session-limits) that hold across any number of API replicas.
 
 Open sessions are counted from Temporal visibility, which lists a new session only a moment after it
 started. Admission for a template is therefore serialised through Temporal, not process memory: every

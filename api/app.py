@@ -12,7 +12,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
-from api import errors
+from api import errors, openapi
 from api.admission_guard import AdmissionGuard
 from api.auth import load_tokens
 from api.cluster_health import ClusterHealth
@@ -112,6 +112,7 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    openapi.install(app)
     app.add_middleware(errors.Deadline, seconds=settings.request_timeout)
     app.include_router(health.router)
     for prefix in TEMPLATE_PREFIXES:

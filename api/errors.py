@@ -1,15 +1,19 @@
-"""One error envelope for every failure: `{"error": ..., "code": ..., "details": ...}` (reference §0.4)."""
+"""One error envelope for every failure: `{"error": ..., "code": ..., "details": ...}`
+(docs/behaviour/api.md#error-envelope)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
@@ -91,10 +95,20 @@ class Deadline:
 
 
 def _validation_message(exc: RequestValidationError) -> str:
+    """`invalid request body: ...` (or `invalid query parameter: ...`) naming each field and what is wrong."""
+    errors = exc.errors()
+    where = errors[0].get("loc", ("body",))[0] if errors else "body"
+    prefix = "invalid query parameter" if where == "query" else "invalid request body"
+    return f"{prefix}: {_problems(errors)}"
+
+
+def _problems(errors: Sequence[Any]) -> str:
     parts = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-        if err.get("type") == "extra_forbidden":
+    for err in errors:
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query"))
+        if err.get("type") == "missing" and not loc:
+            parts.append("empty JSON body")
+        elif err.get("type") == "extra_forbidden":
             parts.append(f'unknown field "{loc}"')
         elif err.get("type") == "json_invalid":
             parts.append(f"malformed JSON: {err.get('ctx', {}).get('error', err.get('msg'))}")
@@ -116,7 +130,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_body(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return envelope(400, f"invalid request body: {_validation_message(exc)}")
+        return envelope(400, _validation_message(exc))
 
     @app.exception_handler(RPCError)
     async def temporal_error(_: Request, exc: RPCError) -> JSONResponse:
@@ -135,6 +149,21 @@ def install(app: FastAPI) -> None:
         return envelope(500, "internal error; the request may not have been carried out")
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = {404: "not found", 405: "method not allowed"}.get(exc.status_code, str(exc.detail))
-        return envelope(exc.status_code, message)
+        response = envelope(exc.status_code, message)
+        if exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
+        return response
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (RFC 9110: a 405 lists them in Allow). Starlette names
+    only the first route whose path matched, and a path such as /api/v1/debug-sessions has two."""
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        route = context.original_route
+        path = context.path
+        if isinstance(route, Route) and route.methods and path and compile_path(path)[0].match(request.scope["path"]):
+            methods |= route.methods
+    return sorted(methods)

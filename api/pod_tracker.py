@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from domain.catalog.catalog import Catalog
 from domain.session import AllowedPod
@@ -83,6 +83,17 @@ class PodTracker:
         """The session whose label pod `namespace/name` on `cluster` carries (None: none, or not synced)."""
         watch = self.watches.get(cluster)
         return watch.session_of(pod) if watch is not None and watch.synced.is_set() else None
+
+    def pod_count(self, cluster: str, name: str, state: str, access: Sequence[str], recorded: int) -> int:
+        """How many pods session `name` allows now, for a list row: its labelled pods from the watch plus the
+        unlabelled ones its kubectl-debug operations recorded (`pod:` entries of its ACCESS search attribute);
+        `recorded` (the workflow's last snapshot) when the watch has not synced or the session is not Active."""
+        watch = self.watches.get(cluster)
+        if state != SessionState.ACTIVE or watch is None or not watch.synced.is_set():
+            return recorded
+        labelled = {f"{p.namespace}/{p.name}" for p in watch.pods(name)}
+        unlabelled = {entry[4:] for entry in access if entry.startswith("pod:")}
+        return len(labelled | unlabelled)
 
     def live_status(self, cluster: str, status: SessionStatus) -> SessionStatus:
         """The status with `allowedPods` as the cluster has them now: the session-labelled pods from the

@@ -83,7 +83,7 @@ async def run_update(handle: WorkflowHandle[Any, Any], update: Any, arg: Any, ch
 
 async def _not_taken(handle: WorkflowHandle[Any, Any], check: Check) -> ApiError:
     """Why a session took no update: it never existed (404), it has ended (the action's own rule, so the
-    role checks keep coming first, §1.6-§1.10), or it was busy (503, retry)."""
+    role checks keep coming first: docs/behaviour/api.md#when-the-workflow-has-closed), or it was busy (503, retry)."""
     try:
         session, status = await read_session(handle)
     except RPCError:

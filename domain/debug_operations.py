@@ -1,4 +1,4 @@
-"""kubectl-debug operations (reference §1.11, §7): request bodies and the policy checks that are pure.
+"""kubectl-debug operations (docs/behaviour/access.md): request bodies and the policy checks that are pure.
 
 The same functions run in the session workflow (what needs no cluster) and in the activities (after the
 namespace labels, the pod or the node have been read), so the order of checks and the messages live in
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain import k8s
 from domain.globs import path_match
@@ -22,27 +22,85 @@ DEFAULT_NODE_DEBUG_IMAGE = "busybox:stable"
 
 
 class _Body(BaseModel):
-    """Strict JSON (§0.5): unknown fields are refused; missing required strings are checked in order."""
+    """Strict JSON: unknown fields are refused; missing required strings are checked in order."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+# In the contract these are required and not blank; at run time a missing one is refused with its own
+# message ("podName is required"), in the order `missing_field` checks them.
+_NOT_BLANK: dict[str, Any] = {"minLength": 1, "pattern": r"\S"}
+_INT64: dict[str, Any] = {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1}
+_STRINGS: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+SECURITY_CONTEXT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "A Kubernetes SecurityContext (core/v1); the template's policy decides what is allowed.",
+    "additionalProperties": False,
+    "properties": {
+        "allowPrivilegeEscalation": {"type": "boolean"},
+        "privileged": {"type": "boolean"},
+        "readOnlyRootFilesystem": {"type": "boolean"},
+        "runAsNonRoot": {"type": "boolean"},
+        "runAsUser": _INT64,
+        "runAsGroup": _INT64,
+        "procMount": {"type": "string"},
+        "capabilities": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"add": _STRINGS, "drop": _STRINGS},
+        },
+    },
+}
 
 
 class EphemeralContainerRequest(_Body):
     """`POST …/injectEphemeralContainer`."""
 
-    namespace: str = ""
-    pod_name: str = Field(default="", alias="podName")
-    container_name: str = Field(default="", alias="containerName")
-    image: str = ""
+    model_config = ConfigDict(
+        json_schema_extra={
+            "required": ["namespace", "podName", "containerName", "image"],
+            "examples": [{"namespace": "default", "podName": "web-0", "containerName": "debugger", "image": "busybox"}],
+        }
+    )
+
+    namespace: str = Field(default="", json_schema_extra=_NOT_BLANK)
+    pod_name: str = Field(default="", alias="podName", json_schema_extra=_NOT_BLANK)
+    container_name: str = Field(default="", alias="containerName", json_schema_extra=_NOT_BLANK)
+    image: str = Field(default="", json_schema_extra=_NOT_BLANK)
     command: tuple[str, ...] | None = None
-    security_context: dict[str, Any] | None = Field(default=None, alias="securityContext")
+    security_context: dict[str, Any] | None = Field(
+        default=None, alias="securityContext", json_schema_extra=SECURITY_CONTEXT_SCHEMA
+    )
+
+    @field_validator("security_context", mode="before")
+    @classmethod
+    def _whole_numbers(cls, value: Any) -> Any:
+        """JSON does not tell 1000 from 1000.0: a whole number is an integer, as JSON Schema says."""
+        return _integral(value)
+
+
+def _integral(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return value
 
 
 class PodCopyRequest(_Body):
     """`POST …/createPodCopy`."""
 
-    namespace: str = ""
-    pod_name: str = Field(default="", alias="podName")
+    model_config = ConfigDict(
+        json_schema_extra={
+            "required": ["namespace", "podName"],
+            "examples": [{"namespace": "default", "podName": "web-0"}],
+        }
+    )
+
+    namespace: str = Field(default="", json_schema_extra=_NOT_BLANK)
+    pod_name: str = Field(default="", alias="podName", json_schema_extra=_NOT_BLANK)
     debug_image: str = Field(default="", alias="debugImage")
 
 
@@ -50,7 +108,9 @@ class NodeDebugPodRequest(_Body):
     """`POST …/createNodeDebugPod`. `image` is ours (optional): the reference always takes the first
     `allowedImages` entry, even when it is a glob that no registry can pull."""
 
-    node_name: str = Field(default="", alias="nodeName")
+    model_config = ConfigDict(json_schema_extra={"required": ["nodeName"], "examples": [{"nodeName": "worker-1"}]})
+
+    node_name: str = Field(default="", alias="nodeName", json_schema_extra=_NOT_BLANK)
     image: str = ""
 
 
@@ -135,7 +195,8 @@ def image_allowed(allowed: list[str], image: str) -> bool:
 def ephemeral_refusal(
     cfg: EphemeralContainersConfig, request: EphemeralContainerRequest, labels: dict[str, str]
 ) -> Refusal | None:
-    """§7.1 steps 2 to 7, in order, once the namespace labels are known (empty when not needed)."""
+    """Steps 2 to 7 of docs/behaviour/access.md#inject-an-ephemeral-container, in order, once the namespace
+    labels are known (empty when not needed)."""
     ns = request.namespace
     if not namespace_allowed(cfg.allowed_namespaces, cfg.denied_namespaces, ns, labels):
         return Refusal(403, f"namespace {ns} is not allowed for ephemeral container injection")
@@ -158,7 +219,7 @@ def ephemeral_refusal(
 
 
 def pod_copy_namespace_refusal(cfg: PodCopyConfig, namespace: str, labels: dict[str, str]) -> Refusal | None:
-    """§7.2: the source namespace against the pod-copy filters."""
+    """The source namespace against the pod-copy filters (docs/behaviour/access.md#copy-a-pod)."""
     if namespace_allowed(cfg.allowed_namespaces, cfg.denied_namespaces, namespace, labels):
         return None
     return Refusal(403, f"namespace {namespace} is not allowed for pod copy")
@@ -180,7 +241,8 @@ def node_debug_image(cfg: NodeDebugConfig, requested: str) -> str | Refusal:
 
 
 def node_refusal(cfg: NodeDebugConfig, node: str, labels: dict[str, str] | None) -> Refusal | None:
-    """§7.3: the node must exist (ours: always checked) and carry every nodeSelector label exactly."""
+    """The node must exist (ours: always checked) and carry every nodeSelector label exactly
+    (docs/behaviour/access.md#node-debug-pod)."""
     if labels is None:
         return Refusal(400, f"node {node} not found")
     for key, value in cfg.node_selector.items():

@@ -19,9 +19,22 @@ _UNITS_NS = {
 _GO_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 _DAYS = re.compile(r"^(\d+)d")
 MAX_DAYS = 365
+MAX_NS = 2**63 - 1
+"""Go's limit (about 292 years); longer is an error there and here."""
 # The CRD's storage-level pattern for requestedDuration/maxDuration/defaultDuration/podCopy.ttl:
 # no sign, no decimals.
 CRD_PATTERN = re.compile(r"^([0-9]+(ns|us|ms|s|m|h|d))+$")
+
+_UNIT = "(ns|us|µs|μs|ms|s|m|h)"
+_ZERO = rf"0(\.0*)?{_UNIT}"
+_NONZERO = r"[1-9][0-9]{0,4}(\.[0-9]*)?(ms|s|m|h)"  # at least 1 ms: a few ns would round to zero
+_ANY = rf"(0|[1-9][0-9]{{0,4}})(\.[0-9]*)?{_UNIT}"
+_DAY_PART = "(36[0-5]|3[0-5][0-9]|[12][0-9][0-9]|[1-9]?[0-9])d"
+_SOME_DAYS = "(36[0-5]|3[0-5][0-9]|[12][0-9][0-9]|[1-9][0-9]|[1-9])d"
+POSITIVE_DURATION = rf"^({_SOME_DAYS}({_ANY}){{0,4}}|({_DAY_PART})?({_ZERO}){{0,3}}{_NONZERO}({_ANY}){{0,3}})$"
+"""A duration `parse_duration` reads as more than zero, as a JSON Schema pattern (for the API's contract).
+Narrower than the parser (no sign, no spaces, at most five digits before a point and five parts after the
+days: the sum cannot overflow), so that whatever it admits, the parser accepts."""
 
 
 class DurationError(ValueError):
@@ -59,6 +72,8 @@ def parse_duration(text: str) -> timedelta:
             )
         total_ns += round(float(m.group(1)) * _UNITS_NS[m.group(2)])
         pos = m.end()
+        if total_ns > MAX_NS:
+            raise DurationError(f'invalid duration "{text}": longer than {MAX_NS // _UNITS_NS["h"]}h')
     return _td(sign * total_ns)
 
 

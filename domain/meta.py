@@ -29,9 +29,9 @@ class ObjectMeta(Model):
     generation: int | None = None
     creation_timestamp: Time | None = None
     deletion_timestamp: Time | None = None
-    finalizers: list[str] = Field(default_factory=list)
-    owner_references: Annotated[list[dict[str, Any]], K8sType("[]V1OwnerReference")] = Field(default_factory=list)
-    managed_fields: list[dict[str, Any]] = Field(default_factory=list)
+    finalizers: list[str] | None = None
+    owner_references: Annotated[list[dict[str, Any]] | None, K8sType("[]V1OwnerReference")] = None
+    managed_fields: list[dict[str, Any]] | None = None
 
 
 class NameRef(Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import Field
@@ -11,7 +12,19 @@ from domain.meta import NamespacedRef, ObjectMeta, StringMap, Time
 from domain.policy import AllowedPodOperations, ApprovalReasonConfig, RequestReasonConfig
 from domain.scheduling import SchedulingConstraints
 
-SessionState = Literal["Pending", "PendingApproval", "Active", "Expired", "Terminated", "Failed"]
+
+class SessionState(StrEnum):
+    """Lifecycle states (DESIGN decision 2: Pending is written explicitly). The one definition: the
+    workflow, the API, the CLI and the UI all read this."""
+
+    PENDING = "Pending"
+    PENDING_APPROVAL = "PendingApproval"
+    ACTIVE = "Active"
+    EXPIRED = "Expired"
+    TERMINATED = "Terminated"
+    FAILED = "Failed"
+
+
 ParticipantRole = Literal["owner", "participant", "viewer"]
 
 
@@ -205,11 +218,19 @@ class PodTemplateResourceStatus(Model):
     error: str = ""
 
 
+class SessionEventView(Model):
+    """A line of the session's own history: when, what kind (created, approved, renewed, ...), what."""
+
+    at: Time
+    type: str
+    message: str
+
+
 class DebugSessionStatus(Model):
     """What the system reports about a session."""
 
     observed_generation: int | None = None
-    state: SessionState = "Pending"
+    state: SessionState = Field(default=SessionState.PENDING, strict=False)  # YAML gives a string
     message: str = ""
     approval: Approval | None = None
     participants: list[Participant] = Field(default_factory=list)
@@ -226,6 +247,12 @@ class DebugSessionStatus(Model):
     resolved_binding: ResolvedBinding | None = None
     auxiliary_resource_statuses: list[AuxiliaryResourceStatus] = Field(default_factory=list)
     pod_template_resource_statuses: list[PodTemplateResourceStatus] = Field(default_factory=list)
+    cleanup: Literal["Pending", "Done"] | None = Field(
+        default=None,
+        description="Pending while an ended session's objects may still be on the cluster, Done once removed.",
+    )
+    warnings: list[str] = Field(default_factory=list)
+    events: list[SessionEventView] = Field(default_factory=list, description="The session's own history.")
 
 
 class DebugSession(Model):

@@ -7,7 +7,6 @@ workflows keep replaying and continue-as-new can carry older state forward.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Literal
 
 from domain.base import Frozen
@@ -25,19 +24,11 @@ from domain.session import (
     PodTemplateResourceStatus,
     TerminalSharingStatus,
 )
+from domain.session import (
+    SessionState as SessionState,  # defined in the domain, re-exported for the workflow's modules
+)
 
 TASK_QUEUE = "debug-sessions"
-
-
-class SessionState(StrEnum):
-    """Lifecycle states (DESIGN decision 2: Pending is written explicitly)."""
-
-    PENDING = "Pending"
-    PENDING_APPROVAL = "PendingApproval"
-    ACTIVE = "Active"
-    EXPIRED = "Expired"
-    TERMINATED = "Terminated"
-    FAILED = "Failed"
 
 
 TERMINAL_STATES = frozenset({SessionState.EXPIRED, SessionState.TERMINATED, SessionState.FAILED})
@@ -247,7 +238,7 @@ class RefreshPodsInput(Frozen):
     session: ResolvedSession
     known: tuple[AllowedPod, ...] = ()
     auxiliary: tuple[AuxiliaryResourceStatus, ...] = ()
-    """Auxiliary resource statuses, for their readiness to be looked at again (§3.3)."""
+    """Auxiliary resource statuses, for their readiness to be looked at again."""
 
 
 class RefreshPodsResult(Frozen):

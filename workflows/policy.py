@@ -62,7 +62,8 @@ def check_decision(
     session: ResolvedSession, status: SessionStatus, actor: Actor, reason: str, now: datetime, *, rejecting: bool,
     timeout: timedelta, operator: bool = False,
 ) -> Refusal | None:  # fmt: skip
-    """Approve/reject (§1.9/§1.10, §9.2): pending, by an approver who is not the requester, not yet decided."""
+    """Approve/reject: pending, by an approver who is not the requester, not yet decided
+    (docs/behaviour/lifecycle.md#approve-and-reject)."""
     verb = "reject" if rejecting else "approve"
     if status.state is not SessionState.PENDING_APPROVAL:
         return Refusal(400, f"session is not pending approval (state: {status.state})")
@@ -84,7 +85,7 @@ def check_renew(
     session: ResolvedSession, status: SessionStatus, actor: Actor, extend_by: timedelta, now: datetime,
     operator: bool = False,
 ) -> Refusal | None:  # fmt: skip
-    """Renew (§1.7 with DESIGN decisions 6, 12, 14)."""
+    """Renew (docs/behaviour/lifecycle.md#renew; DESIGN decisions 6, 12, 14)."""
     if extend_by <= timedelta(0):
         return Refusal(400, "extension duration must be positive")
     if not operator and not _may_use(session, status, actor):
@@ -164,7 +165,8 @@ def check_join(session: ResolvedSession, status: SessionStatus, actor: Actor, no
 
 
 def check_leave(session: ResolvedSession, status: SessionStatus, actor: Actor, now: datetime) -> Refusal | None:
-    """Leave (§1.6): listed (checked first, so outsiders learn nothing), not the owner, session live."""
+    """Leave (docs/behaviour/lifecycle.md#leave): listed (checked first, so outsiders learn nothing), not the
+    owner, session live."""
     entry = next((p for p in status.participants if p.user == actor.username), None)
     if entry is None:
         return Refusal(404, "user is not a participant in this session")
@@ -193,9 +195,9 @@ def check_invite(
 def check_debug_operation(
     session: ResolvedSession, status: SessionStatus, actor: Actor, now: datetime
 ) -> Refusal | None:
-    """The preamble of every kubectl-debug operation (§1.11, DESIGN 5): active and live, by the requester
-    or an active owner/participant (exact username; viewers and departed users are refused), in a
-    template whose mode allows kubectl-debug."""
+    """The preamble of every kubectl-debug operation (docs/behaviour/lifecycle.md#kubectl-debug-preamble, DESIGN 5):
+    active and live, by the requester or an active owner/participant (exact username; viewers and departed
+    users are refused), in a template whose mode allows kubectl-debug."""
     if status.state is not SessionState.ACTIVE:
         return Refusal(400, f"session is not active, current state: {status.state}")
     if not is_live(session, status, now):
@@ -209,3 +211,27 @@ def check_debug_operation(
     if session.mode not in ("kubectl-debug", "hybrid"):
         return Refusal(400, "session template does not support kubectl-debug mode")
     return None
+
+
+def may_read(session: ResolvedSession, status: SessionStatus, who: Identity, admin: bool) -> bool:
+    """Who may read a session: the requester, an active participant, an invitee, whoever decided it, a
+    configured approver, or an admin (docs/behaviour/access.md#who-may-read-a-session)."""
+    if admin or identity_match(session.requester.username, who) or identity_match(session.requester.email, who):
+        return True
+    if any(
+        p.left_at is None and (identity_match(p.user, who) or identity_match(p.email, who)) for p in status.participants
+    ):
+        return True
+    if any(identity_match(i, who) for i in (*session.invited_participants, *status.invited)):
+        return True
+    decided = (status.approval.approved_by, status.approval.rejected_by)
+    return any(d and identity_match(d, who) for d in decided) or is_approver(session.approval, who)
+
+
+def can_decide(session: ResolvedSession, status: SessionStatus, who: Identity) -> bool:
+    """Whether `who` may approve or reject now: pending approval, not the requester, an approver."""
+    return (
+        status.state is SessionState.PENDING_APPROVAL
+        and not identity_match(session.requester.username, who)
+        and is_approver(session.approval, who)
+    )

@@ -6,18 +6,50 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.deps import State
 from api.errors import ApiError
+from api.openapi import inline_schema
+from api.responses import errors
 from domain.access_review import SubjectAccessReview, decide
 
 router = APIRouter(tags=["authorization webhook"])
 API_VERSIONS = ("authorization.k8s.io/v1", "authorization.k8s.io/v1beta1")
+REVIEW_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "The SubjectAccessReview the kube-apiserver posts (its webhook configuration names this URL).",
+        "content": {
+            "application/json": {
+                "schema": inline_schema(
+                    SubjectAccessReview,
+                    apiVersion={"enum": list(API_VERSIONS)},
+                    kind={"enum": ["SubjectAccessReview"]},
+                )
+            }
+        },
+    }
+}
 
 
-@router.post("/{cluster}")
-async def authorize(cluster: str, request: Request, state: State) -> dict[str, Any]:
+class ReviewStatus(BaseModel):
+    allowed: bool
+    reason: str = ""
+
+
+class ReviewAnswer(BaseModel):
+    """The review, answered: allowed, or no opinion (the apiserver then asks its other authorizers)."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    api_version: str = Field(alias="apiVersion")
+    kind: str = "SubjectAccessReview"
+    status: ReviewStatus
+
+
+@router.post("/{cluster}", response_model=ReviewAnswer, openapi_extra=REVIEW_BODY, responses=errors(401))
+async def authorize(cluster: str, request: Request, state: State) -> ReviewAnswer:
     """Answer a SubjectAccessReview: allowed for a live session's pods and operators, else no opinion."""
     token = state.settings.webhook_token
     if token and request.headers.get("authorization", "") != f"Bearer {token}":
@@ -34,8 +66,6 @@ async def authorize(cluster: str, request: Request, state: State) -> dict[str, A
     pod = f"{attrs.namespace}/{attrs.name}" if attrs is not None else ""
     sessions = state.index.sessions(cluster, pod, state.pods.session_of(cluster, pod))
     decision = decide(sessions, cluster, review.spec, datetime.now(UTC))
-    return {
-        "apiVersion": review.api_version,
-        "kind": "SubjectAccessReview",
-        "status": {"allowed": decision.allowed, "reason": decision.reason},
-    }
+    return ReviewAnswer(
+        api_version=review.api_version, status=ReviewStatus(allowed=decision.allowed, reason=decision.reason)
+    )

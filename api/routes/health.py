@@ -7,19 +7,33 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from api.deps import State
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+class Alive(BaseModel):
+    status: str = "ok"
+
+
+class Readiness(BaseModel):
+    """Ready (200) when Temporal answers and a catalog is loaded; otherwise 503 with the same body."""
+
+    ready: bool
+    catalog: bool
+    temporal: bool
+    temporalError: str | None = Field(default=None, description="Why Temporal did not answer.")
+
+
+@router.get("/healthz", response_model=Alive)
 async def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=Readiness)
 async def readyz(state: State) -> JSONResponse:
     """Ready when Temporal answers and a catalog is loaded."""
     checks: dict[str, Any] = {"catalog": state.watcher.catalog is not None}

@@ -5,20 +5,31 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from api import visibility
 from api.admission_guard import Held
 from api.deps import ApiState, Caller, CatalogDep, State, actor_for
 from api.errors import ApiError
-from api.views import debug_session, rfc3339
+from api.responses import errors
+from api.views import (
+    DebugSessionView,
+    InviteResult,
+    JoinResult,
+    LeaveResult,
+    RenewResult,
+    SessionList,
+    debug_session,
+    whole_seconds,
+)
 from api.workflow_calls import SAFE_NAME, handle_for, load_session, run_update
-from domain.durations import DurationError, parse_duration
+from domain.binding import DebugSessionClusterBinding
+from domain.catalog.catalog import Catalog
+from domain.durations import POSITIVE_DURATION, DurationError, parse_duration
 from domain.identity import Identity, identity_match
-from domain.resolution.access import binding_active
-from domain.resolution.approval import is_approver
+from domain.resolution.access import applicable_bindings, binding_active
 from domain.resolution.request import CreateSessionRequest
 from domain.resolution.resolve import OpenSessionCounts, resolve_session
 from domain.resolution.resolved import ResolvedSession
@@ -40,8 +51,23 @@ from workflows.models import (
 from workflows.session import DebugSessionWorkflow
 
 router = APIRouter(tags=["debug sessions"])
-OPEN_STATES = ("Pending", "PendingApproval", "Active")
 MAX_EMPTY_BODY = 4096
+SESSION_RESPONSE: dict[str, Any] = {"response_model": DebugSessionView, "response_model_exclude_none": True}
+SessionName = Annotated[
+    str, Path(description="The session's name (its workflow ID).", examples=["debug-alice-dev-1-m1x2y3"])
+]
+FILTER_SCHEMA: dict[str, Any] = {"pattern": SAFE_NAME.pattern.replace("{1,253}", "{0,253}")}
+"""A filter value that may appear in a visibility query (anything else is a 400, `visibility.quote`); empty
+means no filter."""
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.upper()}{c.lower()}]" for c in word)
+
+
+_STATE = "(" + "|".join(_any_case(s.value) for s in sorted(SessionState, key=len, reverse=True)) + ")"
+STATES_PATTERN = rf"^\s*({_STATE}\s*)?(,\s*({_STATE}\s*)?)*$"
+"""One `state` value: state names in any case, separated by commas; empty items are ignored."""
 
 
 class DecisionBody(BaseModel):
@@ -54,8 +80,18 @@ class DecisionBody(BaseModel):
 class RenewBody(BaseModel):
     """Body of renew."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    extend_by: str = Field(default="", alias="extendBy")
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        # Required and positive in the contract; the route still answers the precise message for each.
+        json_schema_extra={"required": ["extendBy"], "examples": [{"extendBy": "30m"}]},
+    )
+    extend_by: str = Field(
+        default="",
+        alias="extendBy",
+        description="How much longer: a positive duration such as 30m, 1h, 1h30m.",
+        json_schema_extra={"pattern": POSITIVE_DURATION},
+    )
 
 
 class InviteBody(BaseModel):
@@ -72,6 +108,15 @@ class JoinBody(BaseModel):
     role: Literal["participant", "viewer"] = "viewer"
 
 
+JOIN_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": False,
+        "content": {"application/json": {"schema": JoinBody.model_json_schema()}},
+        "description": "Empty (join as viewer), or the role to join as.",
+    }
+}
+
+
 # --- helpers ---------------------------------------------------------------------------------------
 
 
@@ -81,78 +126,61 @@ async def _require_empty_body(request: Request) -> None:
         raise ApiError(400, "request body must be empty")
 
 
-def _may_read(session: ResolvedSession, status: SessionStatus, who: Identity, admin: bool) -> bool:
-    """§9.1: requester, active participant, invitee, decider, or a configured approver (or an admin)."""
-    if admin or identity_match(session.requester.username, who) or identity_match(session.requester.email, who):
-        return True
-    if any(
-        p.left_at is None and (identity_match(p.user, who) or identity_match(p.email, who)) for p in status.participants
-    ):
-        return True
-    if any(identity_match(i, who) for i in session.invited_participants):
-        return True
-    decided = (status.approval.approved_by, status.approval.rejected_by)
-    return any(d and identity_match(d, who) for d in decided) or is_approver(session.approval, who)
+def _view(session: ResolvedSession, status: SessionStatus, who: Identity) -> DebugSessionView:
+    return debug_session(session, status, can_decide=policy.can_decide(session, status, who))
 
 
-def _can_decide(session: ResolvedSession, status: SessionStatus, who: Identity) -> bool:
-    """§9.3: pending, not the requester, an approver."""
-    return (
-        status.state is SessionState.PENDING_APPROVAL
-        and not identity_match(session.requester.username, who)
-        and is_approver(session.approval, who)
-    )
-
-
-def _view(session: ResolvedSession, status: SessionStatus, who: Identity, **extra: Any) -> dict[str, Any]:
-    decide = _can_decide(session, status, who)
-    return debug_session(session, status, canApprove=decide, canReject=decide, **extra)
-
-
-def _quote(value: str) -> str:
-    if not SAFE_NAME.match(value):
-        raise ApiError(400, f"invalid filter value: '{value}'")
-    return "'" + value + "'"
+def _limited_bindings(catalog: Catalog, template: str) -> list[DebugSessionClusterBinding]:
+    """The template's active bindings that limit how many sessions may be open through them."""
+    found = catalog.session_templates.get(template)
+    if found is None:
+        return []
+    return [
+        b
+        for b in applicable_bindings(catalog, found, datetime.now(UTC))
+        if b.spec.max_active_sessions_per_user is not None or b.spec.max_active_sessions_total is not None
+    ]
 
 
 async def _open_counts(
-    state: ApiState, template: str, who: Identity, recent: tuple[RecentStart, ...]
+    state: ApiState, catalog: Catalog, template: str, who: Identity, recent: tuple[RecentStart, ...]
 ) -> dict[str, OpenSessionCounts]:
-    """Open sessions per binding for the template (from visibility, plus the `recent` starts made under the
-    admission lock that visibility does not list yet), for §4.8 limits."""
-    query = (
-        f"WorkflowType = 'DebugSessionWorkflow' AND {sa.TEMPLATE.name} = {_quote(template)} AND "
-        f"{sa.STATE.name} IN ({', '.join(repr(s) for s in OPEN_STATES)})"
+    """Open sessions through each of the template's bindings that limits them
+    (docs/behaviour/resolution.md#session-limits): counted by visibility, no row listed, so a create costs
+    the same with 10 or 10,000 sessions open; plus the `recent` starts made under the admission lock that
+    visibility does not show yet. Bindings without limits are not counted at all."""
+    limited = _limited_bindings(catalog, template)
+    if not limited:
+        return {}
+    known = (
+        {wf.id async for wf in state.client.list_workflows(visibility.by_ids(r.name for r in recent))}
+        if recent
+        else set()
     )
-    counts: dict[str, list[int]] = {}
-    visible: set[str] = set()
-
-    def count(binding: str, requester: str) -> None:
-        entry = counts.setdefault(binding, [0, 0])
-        entry[1] += 1
-        entry[0] += int(identity_match(requester, who))
-
-    async for wf in state.client.list_workflows(query):
-        visible.add(wf.id)
-        count(wf.typed_search_attributes.get(sa.BINDING) or "", wf.typed_search_attributes.get(sa.REQUESTER) or "")
-    unseen = [r for r in recent if r.name not in visible]
-    if unseen:  # started lately and not listed as open: not visible yet, or already ended
-        ids = ", ".join(_quote(r.name) for r in unseen)
-        known = {wf.id async for wf in state.client.list_workflows(f"WorkflowId IN ({ids})")}
-        for start in unseen:
-            if start.name not in known:
-                count(start.binding, start.requester)
-    return {b: OpenSessionCounts(mine=c[0], total=c[1]) for b, c in counts.items()}
+    counts: dict[str, OpenSessionCounts] = {}
+    for binding in limited:
+        query = visibility.open_sessions(template, binding.ref)
+        total = (await state.client.count_workflows(query)).count
+        mine = (await state.client.count_workflows(f"{query} AND {visibility.requester_is(who)}")).count
+        for start in recent:  # started under the lock and not listed yet
+            if start.binding == binding.ref and start.name not in known:
+                total += 1
+                mine += int(identity_match(start.requester, who))
+        counts[binding.ref] = OpenSessionCounts(mine=mine, total=total)
+    return counts
 
 
 # --- routes ----------------------------------------------------------------------------------------
 
 
-@router.post("", status_code=201)
-async def create_session(body: CreateSessionRequest, who: Caller, state: State, catalog: CatalogDep) -> JSONResponse:
+@router.post("", status_code=201, **SESSION_RESPONSE, responses=errors(403, 404, 409, 429))
+async def create_session(
+    body: CreateSessionRequest, who: Caller, state: State, catalog: CatalogDep
+) -> DebugSessionView:
     """Admit the request (same rules as `dsctl preview`) and start its workflow."""
     template = body.template_ref.strip()
-    if not template or not SAFE_NAME.match(template):  # resolution refuses it with the precise message
+    if not SAFE_NAME.match(template) or not _limited_bindings(catalog, template):
+        # Nothing to count (or a template name the resolution refuses with its precise message).
         return await _admit_and_start(body, who, state, catalog, Held(recent=()))
     # Count and start under the template's lock (one for every API replica), so that two creates cannot
     # both take the last place.
@@ -162,9 +190,9 @@ async def create_session(body: CreateSessionRequest, who: Caller, state: State, 
 
 async def _admit_and_start(
     body: CreateSessionRequest, who: Identity, state: ApiState, catalog: Any, held: Held
-) -> JSONResponse:
+) -> DebugSessionView:
     template = body.template_ref.strip()
-    counts = await _open_counts(state, template, who, held.recent) if template and SAFE_NAME.match(template) else {}
+    counts = await _open_counts(state, catalog, template, who, held.recent) if SAFE_NAME.match(template) else {}
     resolution = resolve_session(
         catalog,
         who,
@@ -189,21 +217,30 @@ async def _admit_and_start(
         raise ApiError(409, "session already exists") from exc
     binding = session.binding.ref if session.binding else ""
     held.started = RecentStart(name=session.name, binding=binding, requester=session.requester.username)
-    view = debug_session(
-        session, sa.opening_status(session), canApprove=False, canReject=False, warnings=resolution.warnings
-    )
-    return JSONResponse(status_code=201, content=view)
+    return debug_session(session, sa.opening_status(session), warnings=list(resolution.warnings))
 
 
-@router.get("")
+@router.get("", response_model=SessionList, response_model_exclude_none=True)
 async def list_sessions(
     who: Caller,
     state: State,
-    cluster: str | None = None,
-    state_filter: Annotated[list[str] | None, Query(alias="state")] = None,
-    user: str | None = None,
-    mine: bool = False,
-) -> dict[str, Any]:
+    cluster: Annotated[
+        str | None, Query(description="Only sessions on this cluster.", json_schema_extra=FILTER_SCHEMA)
+    ] = None,
+    state_filter: Annotated[
+        list[str] | None,
+        Query(
+            alias="state",
+            description="Only sessions in these states: repeat it, or separate them by commas (any case).",
+            json_schema_extra={"items": {"type": "string", "pattern": STATES_PATTERN}},
+        ),
+    ] = None,
+    user: Annotated[
+        str | None,
+        Query(description="Only sessions requested by this username or e-mail.", json_schema_extra=FILTER_SCHEMA),
+    ] = None,
+    mine: Annotated[bool, Query(description="Only sessions the caller requested.")] = False,
+) -> SessionList:
     """Sessions the caller may read, from visibility (never by querying every workflow)."""
     states: list[str] = []
     for raw in state_filter or []:
@@ -216,87 +253,56 @@ async def list_sessions(
                 raise ApiError(400, f"invalid state value: '{item}'")
             if canonical not in states:
                 states.append(canonical)
-    clauses = ["WorkflowType = 'DebugSessionWorkflow'"]
+    if user:
+        visibility.quote(user)  # the same rule for every filter value: a safe name, or 400
     # DEBUG_SESSION_RETENTION_PERIOD: finished sessions stay listed this long after they closed
     horizon = datetime.now(UTC) - parse_duration(state.settings.retention_period)
-    clauses.append(f"(ExecutionStatus = 'Running' OR CloseTime > '{horizon.strftime('%Y-%m-%dT%H:%M:%SZ')}')")
-    if cluster:
-        clauses.append(f"{sa.CLUSTER.name} = {_quote(cluster)}")
-    if states:
-        clauses.append(f"{sa.STATE.name} IN ({', '.join(_quote(s) for s in states)})")
-    if user:
-        clauses.append(f"{sa.REQUESTER.name} = {_quote(user)}")
-    if mine:
-        clauses.append(f"{sa.REQUESTER.name} = {_quote(who.username)}")
     admin = bool(state.settings.admin_group_set & set(who.groups))
-    if not admin:
-        clauses.append(_readers_clause(who))
-    sessions = []
-    async for wf in state.client.list_workflows(" AND ".join(clauses)):
-        attrs = wf.typed_search_attributes
-        requester = attrs.get(sa.REQUESTER) or ""
-        participants = attrs.get(sa.PARTICIPANTS) or []
-        session_state = attrs.get(sa.STATE) or ""
-        access = sa.row_access(attrs.get(sa.READERS) or [], requester, participants, session_state, who, admin)
-        if not access.readable:
-            continue  # found through the approver-glob marker, or by a name match that is not the caller's
-        expires = attrs.get(sa.EXPIRES_AT)
-        sessions.append(
-            {
-                "name": wf.id,
-                "templateRef": attrs.get(sa.TEMPLATE) or "",
-                "cluster": attrs.get(sa.CLUSTER) or "",
-                "requestedBy": requester,
-                "state": session_state,
-                "expiresAt": rfc3339(expires),
-                "participants": len(participants),
-                "isParticipant": any(identity_match(p, who) for p in participants),
-                "canApprove": access.can_decide,
-                "canReject": access.can_decide,
-            }
-        )
-    return {"sessions": sessions, "total": len(sessions)}
+    query = visibility.session_list(horizon, cluster, states, None if admin else who)
+    identities = [who.username, who.email] if mine else []
+    rows = []
+    async for wf in state.client.list_workflows(query):
+        if user and not visibility.requested_by(wf, user):
+            continue
+        if identities and not any(i and visibility.requested_by(wf, i) for i in identities):
+            continue
+        row = visibility.summary(wf, who, admin, state.pods)
+        if row is not None:
+            rows.append(row)
+    return SessionList(sessions=rows, total=len(rows))
 
 
-def _readers_clause(who: Identity) -> str:
-    """Sessions that may be readable by `who`: requester, active participant, or a READERS term (a superset)."""
-    clauses = [f"{sa.REQUESTER.name} = {_quote(who.username)}", f"{sa.PARTICIPANTS.name} = {_quote(who.username)}"]
-    terms = [_quote(t) for t in sa.reader_terms(who) if SAFE_NAME.match(t)]
-    clauses.append(f"{sa.READERS.name} IN ({', '.join(terms)})")
-    return "(" + " OR ".join(clauses) + ")"
-
-
-@router.get("/{name}")
-async def get_session(name: str, who: Caller, state: State) -> dict[str, Any]:
-    """One session, if the caller may read it (§1.3 order: 404 before 403)."""
+@router.get("/{name}", **SESSION_RESPONSE, responses=errors(403, 404, 502))
+async def get_session(name: SessionName, who: Caller, state: State) -> DebugSessionView:
+    """One session, if the caller may read it (404 before 403: docs/behaviour/api.md#reading-a-session)."""
     _, session, status = await load_session(state, name)
-    if not _may_read(session, status, who, bool(state.settings.admin_group_set & set(who.groups))):
+    if not policy.may_read(session, status, who, bool(state.settings.admin_group_set & set(who.groups))):
         raise ApiError(403, "user is not authorized to read this debug session")
     return _view(session, status, who)
 
 
-@router.post("/{name}/approve")
+@router.post("/{name}/approve", **SESSION_RESPONSE, responses=errors(403, 404, 409, 429))
 async def approve(
-    name: str, who: Caller, state: State, catalog: CatalogDep, body: DecisionBody | None = None
-) -> dict[str, Any]:
+    name: SessionName, who: Caller, state: State, catalog: CatalogDep, body: DecisionBody | None = None
+) -> DebugSessionView:
     """Record an approval; the session activates when its resources are deployed."""
     return await _decide(name, who, state, catalog, (body or DecisionBody()).reason, rejecting=False)
 
 
-@router.post("/{name}/reject")
+@router.post("/{name}/reject", **SESSION_RESPONSE, responses=errors(403, 404, 409, 429))
 async def reject(
-    name: str, who: Caller, state: State, catalog: CatalogDep, body: DecisionBody | None = None
-) -> dict[str, Any]:
+    name: SessionName, who: Caller, state: State, catalog: CatalogDep, body: DecisionBody | None = None
+) -> DebugSessionView:
     """Reject: the session ends Failed."""
     return await _decide(name, who, state, catalog, (body or DecisionBody()).reason, rejecting=True)
 
 
 async def _decide(
     name: str, who: Identity, state: ApiState, catalog: Any, reason: str, *, rejecting: bool
-) -> dict[str, Any]:
-    """Approve or reject (§1.9/§1.10): the same checks, in the same order, for both."""
+) -> DebugSessionView:
+    """Approve or reject (docs/behaviour/api.md#approve-and-reject): the same checks, in the same order, for both."""
     handle, session, current = await load_session(state, name)
-    if current.state is SessionState.PENDING_APPROVAL:  # §1.9: the state is checked first
+    if current.state is SessionState.PENDING_APPROVAL:  # the state is checked first
         _binding_must_be_active(session, catalog, "reject" if rejecting else "approve")
     actor = actor_for(who, state)
     update: Any = DebugSessionWorkflow.reject if rejecting else DebugSessionWorkflow.approve
@@ -313,7 +319,7 @@ async def _decide(
 
 
 def _binding_must_be_active(session: ResolvedSession, catalog: Any, verb: str) -> None:
-    """§9.2 step 2: a session created through a binding is decided only while that binding is active."""
+    """A session created through a binding is decided only while that binding is active."""
     if session.binding is None:
         return
     binding = catalog.bindings.get(session.binding.ref)
@@ -321,8 +327,8 @@ def _binding_must_be_active(session: ResolvedSession, catalog: Any, verb: str) -
         raise ApiError(403, f"user is not authorized to {verb} this session")
 
 
-@router.post("/{name}/renew")
-async def renew(name: str, body: RenewBody, who: Caller, state: State) -> dict[str, Any]:
+@router.post("/{name}/renew", response_model=RenewResult, responses=errors(403, 404, 409, 429))
+async def renew(name: SessionName, body: RenewBody, who: Caller, state: State) -> RenewResult:
     """Extend the expiry by extendBy (never beyond startsAt + maxDuration)."""
     if not body.extend_by.strip():
         raise ApiError(400, "extendBy is required")
@@ -339,17 +345,17 @@ async def renew(name: str, body: RenewBody, who: Caller, state: State) -> dict[s
         RenewInput(actor=actor, extend_by=extend_by),
         lambda s, st, now: policy.check_renew(s, st, actor, extend_by, now),
     )
-    return {
-        "message": "session renewed successfully",
-        "newExpiresAt": rfc3339(result.new_expires_at),
-        "renewalCount": result.renewal_count,
-    }
+    return RenewResult(
+        message="session renewed successfully",
+        new_expires_at=whole_seconds(result.new_expires_at),
+        renewal_count=result.renewal_count,
+    )
 
 
-@router.post("/{name}/terminate")
-async def terminate(name: str, request: Request, who: Caller, state: State) -> dict[str, Any]:
+@router.post("/{name}/terminate", **SESSION_RESPONSE, responses=errors(403, 404, 409, 429))
+async def terminate(name: SessionName, request: Request, who: Caller, state: State) -> DebugSessionView:
     """End the session (owner, admin; the requester may withdraw a pending request)."""
-    handle, session, _ = await load_session(state, name)  # §1.8: 404 first, the body last
+    handle, session, _ = await load_session(state, name)  # 404 first, the body last (api.md#terminate)
     await _require_empty_body(request)
     actor = actor_for(who, state)
     status = await run_update(
@@ -361,8 +367,8 @@ async def terminate(name: str, request: Request, who: Caller, state: State) -> d
     return _view(session, status, who)
 
 
-@router.post("/{name}/join")
-async def join(name: str, request: Request, who: Caller, state: State) -> dict[str, Any]:
+@router.post("/{name}/join", response_model=JoinResult, responses=errors(403, 404, 409, 429), openapi_extra=JOIN_BODY)
+async def join(name: SessionName, request: Request, who: Caller, state: State) -> JoinResult:
     """Join an active session you were invited to; body `{}`/none = viewer, or {"role": "participant"}."""
     role: Literal["participant", "viewer"] = "viewer"
     raw = (await request.body()).strip()
@@ -379,11 +385,11 @@ async def join(name: str, request: Request, who: Caller, state: State) -> dict[s
         JoinInput(actor=actor, role=role),
         lambda s, st, now: policy.check_join(s, st, actor, now),
     )
-    return {"message": result.message, "role": result.role}
+    return JoinResult(message=result.message, role=result.role)
 
 
-@router.post("/{name}/invite")
-async def invite(name: str, body: InviteBody, who: Caller, state: State) -> dict[str, Any]:
+@router.post("/{name}/invite", response_model=InviteResult, responses=errors(403, 404, 409, 429))
+async def invite(name: SessionName, body: InviteBody, who: Caller, state: State) -> InviteResult:
     """The owner invites more users: `{"users": ["peer@example.com", ...]}`."""
     actor, users = actor_for(who, state), tuple(body.users)
     result = await run_update(
@@ -392,15 +398,15 @@ async def invite(name: str, body: InviteBody, who: Caller, state: State) -> dict
         InviteInput(actor=actor, users=users),
         lambda s, st, now: policy.check_invite(st, s, actor, users),
     )
-    return {"message": "users invited", "invitedParticipants": list(result.status.invited)}
+    return InviteResult(message="users invited", invited_participants=list(result.status.invited))
 
 
-@router.post("/{name}/leave")
-async def leave(name: str, request: Request, who: Caller, state: State) -> dict[str, Any]:
+@router.post("/{name}/leave", response_model=LeaveResult, responses=errors(403, 404, 409, 429))
+async def leave(name: SessionName, request: Request, who: Caller, state: State) -> LeaveResult:
     """Leave a session; access is revoked at once."""
     handle = handle_for(state, name)
     if (await request.body()).strip():
-        await load_session(state, name)  # §1.6: a missing session is a 404 before the body is looked at
+        await load_session(state, name)  # a missing session is a 404 before the body is looked at (api.md#leave)
         await _require_empty_body(request)
     actor = actor_for(who, state)
     result = await run_update(
@@ -409,4 +415,4 @@ async def leave(name: str, request: Request, who: Caller, state: State) -> dict[
         LeaveInput(actor=actor),
         lambda s, st, now: policy.check_leave(s, st, actor, now),
     )
-    return {"message": result.message}
+    return LeaveResult(message=result.message)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 import httpx
 
-from tests.cli.test_dsctl_validate import DSCTL
 from tests.conftest import REPO
+from tests.dev_stack import dev_stack
 
 
 def readme_block(heading: str) -> str:
@@ -38,37 +37,9 @@ def run_readme_block(heading: str, api_port: int, clusters: Path) -> str:
     return done.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def test_dev_stack_walkthrough(tmp_path: Path) -> None:
-    catalog = tmp_path / "catalog"
-    catalog.mkdir()
-    for f in (REPO / "deploy" / "demo-catalog").glob("*.yaml"):
-        text = f.read_text().replace("../../.run/clusters/", str(tmp_path / "state" / "clusters") + "/")
-        (catalog / f.name).write_text(text)
-    api_port, temporal_port, ui_port = free_port(), free_port(), free_port()
-    proc = subprocess.Popen(
-        [DSCTL, "dev", "--simulate", "--catalog", str(catalog), "--tokens", str(REPO / "deploy" / "demo-tokens.yaml"),
-         "--state-dir", str(tmp_path / "state"), "--api-port", str(api_port), "--temporal-port", str(temporal_port),
-         "--ui-port", str(ui_port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO,
-    )  # fmt: skip
-    try:
-        assert proc.stdout is not None
-        lines = []
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            lines.append(line)
-            if "running; Ctrl-C stops everything" in line or proc.poll() is not None:
-                break
-        output = "".join(lines)
-        assert "running; Ctrl-C stops everything" in output, output
+    with dev_stack(tmp_path) as stack:
+        output, api_port, proc = stack.startup, stack.api_port, stack.proc
         assert f"API            http://127.0.0.1:{api_port}" in output
         base = f"http://127.0.0.1:{api_port}"
         sam = {"Authorization": "Bearer dev-sam-token"}
@@ -118,7 +89,6 @@ def test_dev_stack_walkthrough(tmp_path: Path) -> None:
             '"state":"Terminated"',
         ):
             assert said in out, out
-    finally:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out

@@ -75,10 +75,11 @@ def test_pods_come_and_go_and_only_labelled_pods_count(sim: KubeSim) -> None:
 
 def test_a_dropped_connection_is_resumed_without_missing_a_change(sim: KubeSim) -> None:
     api = core(sim)
-    w = watch_of(sim)
+    # Faults reach new requests only: a 1 s watch timeout makes the watch reconnect while they are on.
+    w = watch_of(sim, watch_timeout=1)
     try:
         sim.load_faults([{"verbs": ["watch", "list"], "resources": ["pods"], "drop": True}])
-        time.sleep(1.0)  # the watch is cut; reconnects are dropped too
+        time.sleep(2.5)  # the watch ends and its reconnects are dropped
         api.create_namespaced_pod("default", pod("while-cut", "s2"))
         sim.load_faults([])
         eventually(lambda: w.session_of("default/while-cut") == "s2", within=5)
