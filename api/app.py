@@ -19,7 +19,7 @@ from api.cluster_health import ClusterHealth
 from api.deps import ApiState
 from api.oidc import OidcConfig, OidcVerifier
 from api.pod_tracker import PodTracker
-from api.routes import authorize, health, kubectl_debug, sessions, templates
+from api.routes import authorize, config, health, kubectl_debug, sessions, templates
 from api.session_index import SessionIndex
 from api.settings import ApiSettings
 from domain.catalog.watch import CatalogWatcher
@@ -115,6 +115,7 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
     openapi.install(app)
     app.add_middleware(errors.Deadline, seconds=settings.request_timeout)
     app.include_router(health.router)
+    app.include_router(config.router)
     for prefix in TEMPLATE_PREFIXES:
         app.include_router(templates.templates_router, prefix=prefix)
     for prefix in POD_TEMPLATE_PREFIXES:

@@ -1,5 +1,10 @@
 """OIDC bearer tokens: JWT signature against the issuer's JWKS (cached, refetched on an unknown `kid`),
-issuer, audience, expiry and not-before enforced; the identity read from configurable claims."""
+issuer, expiry and not-before enforced, the audience when one is configured; the identity read from
+configurable claims.
+
+The audience is optional because Keycloak's access tokens often carry `aud: account` rather than the
+client's ID; groups come from the configured claim, else from Keycloak's `realm_access.roles` (as the
+reference reads them)."""
 
 from __future__ import annotations
 
@@ -19,8 +24,9 @@ class OidcConfig:
     """Where keys come from and which claims name the user."""
 
     issuer: str
-    audience: str
     jwks_url: str
+    audience: str = ""
+    """Empty: any audience (the token's issuer and signature still decide)."""
     username_claim: str = "preferred_username"
     email_claim: str = "email"
     name_claim: str = "name"
@@ -51,10 +57,13 @@ class OidcVerifier:
                 token,
                 key.key,
                 algorithms=ALGORITHMS,
-                audience=c.audience,
+                audience=c.audience or None,
                 issuer=c.issuer,
                 leeway=c.leeway_seconds,
-                options={"require": ["exp", "iss", "aud"]},
+                options={
+                    "require": ["exp", "iss", "aud"] if c.audience else ["exp", "iss"],
+                    "verify_aud": bool(c.audience),
+                },
             )
         except jwt.ExpiredSignatureError as exc:
             raise ApiError(401, "user not authenticated", "token expired") from exc
@@ -71,7 +80,11 @@ class OidcVerifier:
         username = claims.get(c.username_claim)
         if not isinstance(username, str) or not username.strip():
             raise ApiError(401, "user not authenticated", f"token has no {c.username_claim} claim")
-        groups = claims.get(c.groups_claim) or []
+        groups = claims.get(c.groups_claim)
+        if groups is None:
+            realm = claims.get("realm_access")
+            groups = realm.get("roles") if isinstance(realm, dict) else None
+        groups = groups or []
         return Identity(
             username=username,
             email=str(claims.get(c.email_claim) or ""),

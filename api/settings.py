@@ -66,6 +66,16 @@ class ApiSettings(BaseSettings):
     oidc_refetch_cooldown: float = Field(
         default=30, ge=0, validation_alias=_env("DEBUG_SESSION_OIDC_JWKS_REFETCH_COOLDOWN", "oidc_refetch_cooldown")
     )
+    oidc_client_id: str = Field(
+        default="", validation_alias=_env("DEBUG_SESSION_OIDC_CLIENT_ID", "oidc_client_id")
+    )  # the browser's (public) client, announced to UIs by /api/config
+    oidc_authority: str = Field(
+        default="", validation_alias=_env("DEBUG_SESSION_OIDC_AUTHORITY", "oidc_authority")
+    )  # where browsers log in; empty: the issuer
+    branding_name: str = Field(
+        default="Debug Sessions", validation_alias=_env("DEBUG_SESSION_BRANDING_NAME", "branding_name")
+    )
+    ui_flavour: str = Field(default="oss", validation_alias=_env("DEBUG_SESSION_UI_FLAVOUR", "ui_flavour"))
     webhook_token: str = Field(default="", validation_alias=_env("DEBUG_SESSION_WEBHOOK_TOKEN", "webhook_token"))
     index_refresh_interval: float = Field(
         default=1.0,
@@ -108,11 +118,11 @@ class ApiSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _oidc_complete(self) -> ApiSettings:
-        given = [bool(self.oidc_issuer), bool(self.oidc_audience), bool(self.oidc_jwks_url)]
-        if any(given) and not all(given):
+        given = [bool(self.oidc_issuer), bool(self.oidc_jwks_url)]
+        if (any(given) or self.oidc_audience) and not all(given):
             raise ValueError(
-                "OIDC needs DEBUG_SESSION_OIDC_ISSUER, DEBUG_SESSION_OIDC_AUDIENCE and "
-                "DEBUG_SESSION_OIDC_JWKS_URL together"
+                "OIDC needs DEBUG_SESSION_OIDC_ISSUER and DEBUG_SESSION_OIDC_JWKS_URL together "
+                "(DEBUG_SESSION_OIDC_AUDIENCE is optional)"
             )
         return self
 

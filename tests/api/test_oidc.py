@@ -132,3 +132,26 @@ def test_unknown_kid_then_rotated_jwks(idp: tuple[Jwks, rsa.RSAPrivateKey]) -> N
     who = v.verify(mint(rotated, kid="k2"))
     assert who.username == "alice"
     assert server.fetches > fetches  # the cached JWKS was refetched for the unknown kid
+
+
+def test_without_a_configured_audience_any_audience_is_accepted(idp: tuple[Jwks, rsa.RSAPrivateKey]) -> None:
+    """Keycloak access tokens often say `aud: account`; the issuer and the signature still decide."""
+    server, private = idp
+    v = OidcVerifier(OidcConfig(issuer=ISSUER, jwks_url=server.url, leeway_seconds=0, refetch_cooldown_seconds=0))
+    assert v.verify(mint(private, aud="account")).username == "alice"
+    body = {k: v for k, v in jwt.decode(mint(private), options={"verify_signature": False}).items() if k != "aud"}
+    no_audience = jwt.encode(body, private, algorithm="RS256", headers={"kid": "k1"})
+    assert v.verify(no_audience).username == "alice"
+    with pytest.raises(ApiError) as info:
+        v.verify(mint(private, iss="https://evil.example"))
+    assert info.value.details == "wrong token issuer"
+
+
+def test_groups_fall_back_to_keycloak_realm_roles(idp: tuple[Jwks, rsa.RSAPrivateKey]) -> None:
+    server, private = idp
+    body = jwt.decode(mint(private, realm_access={"roles": ["oncall", "sre"]}), options={"verify_signature": False})
+    del body["groups"]
+    token = jwt.encode(body, private, algorithm="RS256", headers={"kid": "k1"})
+    assert verifier(server).verify(token).groups == ("oncall", "sre")
+    # the configured claim wins when it is there
+    assert verifier(server).verify(mint(private, realm_access={"roles": ["x"]})).groups == ("sre-team",)

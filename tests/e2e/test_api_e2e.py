@@ -104,6 +104,13 @@ async def test_create_rejects_bad_bodies_with_a_clear_400(api: httpx.AsyncClient
     assert resp.json()["error"].startswith("invalid request body: malformed JSON")
     resp = await api.post("/api/debugSessions", json={"templateRef": "minimal-debug"}, headers=auth("dave"))
     assert resp.json() == {"error": "cluster is required", "code": "BAD_REQUEST"}
+    for empty in (b"",):  # the reference's words for a request without a body
+        resp = await api.post(
+            "/api/debugSessions", content=empty, headers={**auth("dave"), "Content-Type": "application/json"}
+        )
+        assert resp.json() == {"error": "invalid request body: empty JSON body", "code": "BAD_REQUEST"}
+    resp = await api.get("/api/debugSessions?user=bad%20name", headers=auth("dave"))
+    assert (resp.status_code, resp.json()["error"]) == (400, "invalid filter value: 'bad name'")
     resp = await api.post(
         "/api/v1/debug-sessions", json={"templateRef": "network-debug", "cluster": "prod-eu"}, headers=auth("eve")
     )
@@ -182,6 +189,26 @@ async def test_approval_flow_and_listing(api: httpx.AsyncClient) -> None:
             break
         await asyncio.sleep(0.1)
     assert any(s["name"] == name and s["canApprove"] for s in listed["sessions"])
+    # the list row carries what the reference's clients show (bgctl's -o wide columns, the UI's table)
+    row = next(s for s in listed["sessions"] if s["name"] == name)
+    assert {k: row[k] for k in ("templateRef", "cluster", "requestedBy", "state", "targetNamespace")} == {
+        "templateRef": "network-debug",
+        "cluster": "prod-eu",
+        "requestedBy": "sam",
+        "state": "PendingApproval",
+        "targetNamespace": pending["spec"]["targetNamespace"],
+    }
+    assert (row["allowedPods"], row["participants"], row["isParticipant"]) == (0, 0, False)
+    assert "statusMessage" in row or not pending["status"].get("message")
+    # ?user= matches the requester's e-mail in any case, for an approver too
+    for user in ("ALICE@EXAMPLE.COM", "SAM@EXAMPLE.COM", "Sam"):
+        by_user = (await api.get(f"/api/debugSessions?user={user}", headers=auth("lena"))).json()["sessions"]
+        assert (name in {s["name"] for s in by_user}) == (user != "ALICE@EXAMPLE.COM"), user
+    mine = (await api.get("/api/debugSessions?mine=true", headers=auth("sam"))).json()["sessions"]
+    assert name in {s["name"] for s in mine}
+    assert name not in {
+        s["name"] for s in (await api.get("/api/debugSessions?mine=true", headers=auth("lena"))).json()["sessions"]
+    }
     assert (await api.get("/api/v1/debug-sessions", headers=auth("eve"))).json() == {"sessions": [], "total": 0}
     bad_state = await api.get("/api/v1/debug-sessions?state=Running", headers=auth("lena"))
     assert (bad_state.status_code, bad_state.json()["error"]) == (400, "invalid state value: 'Running'")
@@ -432,6 +459,11 @@ async def test_oidc_tokens_authenticate_api_calls(stack: Stack, tmp_path: Path) 
 def test_incomplete_oidc_settings_are_refused() -> None:
     with pytest.raises(ValueError, match="OIDC needs DEBUG_SESSION_OIDC_ISSUER"):
         ApiSettings(oidc_issuer="https://idp.example.test")
+    with pytest.raises(ValueError, match="DEBUG_SESSION_OIDC_AUDIENCE is optional"):
+        ApiSettings(oidc_audience="debug-sessions")
+    assert ApiSettings(
+        oidc_issuer="https://idp.example.test", oidc_jwks_url="https://idp.example.test/jwks"
+    ).oidc_issuer
 
 
 async def test_authorization_matrix(api: httpx.AsyncClient) -> None:

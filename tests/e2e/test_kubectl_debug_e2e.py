@@ -146,9 +146,12 @@ async def test_checks_in_order_with_their_messages(api: httpx.AsyncClient, kube:
     good = {"namespace": APP_NS, "podName": pod, "containerName": "dbg", "image": "busybox:1.36",
             "securityContext": {"runAsNonRoot": True}}  # fmt: skip
     name = await create(api, "dave", templateRef="ephemeral-debug")
-    await wait_for(api, name, "dave", "Active")
+    active = await wait_for(api, name, "dave", "Active")
     workload = await create(api, "dave", templateRef="minimal-debug")
-    await wait_for(api, workload, "dave", "Active")
+    plain = await wait_for(api, workload, "dave", "Active")
+    # the reference's UI shows its kubectl-debug panel only for sessions carrying this label
+    assert active["metadata"]["labels"]["breakglass.telekom.de/mode"] == "kubectl-debug"
+    assert "breakglass.telekom.de/mode" not in plain["metadata"]["labels"]
     pending = (
         await api.post(V1, json={"templateRef": "network-debug", "cluster": "prod-eu"}, headers=auth("sam"))
     ).json()
