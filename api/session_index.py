@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 
 from temporalio.client import Client
 
+from api import visibility
 from api.periodic import Periodic
 from domain.access_review import IndexedSession
 from workflows import search_attributes as sa
 
 log = logging.getLogger("debug_sessions.index")
-QUERY = "WorkflowType = 'DebugSessionWorkflow' AND ExecutionStatus = 'Running' AND DebugSessionState = 'Active'"
 
 
 class SessionIndex:
@@ -42,7 +42,7 @@ class SessionIndex:
         """Rebuild from visibility; returns the number of Active sessions."""
         by_pod: dict[tuple[str, str], list[IndexedSession]] = {}
         by_name: dict[str, IndexedSession] = {}
-        async for wf in self.client.list_workflows(QUERY):
+        async for wf in self.client.list_workflows(visibility.ACTIVE):
             attrs = wf.typed_search_attributes
             live_until = attrs.get(sa.LIVE_UNTIL) or attrs.get(sa.EXPIRES_AT)
             cluster = attrs.get(sa.CLUSTER)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,6 @@ from temporalio.client import WorkflowExecution
 from api.errors import ApiError
 from api.pod_tracker import PodTracker
 from api.views import DebugSessionSummary, whole_seconds
-from api.workflow_calls import SAFE_NAME
 from domain.identity import Identity, identity_match
 from domain.policy import AllowedPodOperations
 from domain.session import SessionState
@@ -25,6 +25,8 @@ from workflows import search_attributes as sa
 
 log = logging.getLogger("debug_sessions.api")
 
+SAFE_NAME = re.compile(r"^[A-Za-z0-9._@:/+-]{1,253}$")
+"""Session names and filter values that may appear in a workflow ID or a visibility query."""
 SESSIONS = "WorkflowType = 'DebugSessionWorkflow'"
 OPEN_STATES = (SessionState.PENDING, SessionState.PENDING_APPROVAL, SessionState.ACTIVE)
 ACTIVE = f"{SESSIONS} AND ExecutionStatus = 'Running' AND {sa.STATE.name} = '{SessionState.ACTIVE}'"

@@ -7,7 +7,6 @@ order of checks is the same whether or not the session's workflow still runs.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -17,15 +16,13 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ApiState
 from api.errors import ApiError
+from api.visibility import SAFE_NAME
 from domain.refusal import Refusal
 from domain.resolution.resolved import ResolvedSession
 from workflows import refusals
 from workflows import search_attributes as sa
 from workflows.models import TERMINAL_STATES, SessionStatus
 from workflows.session import DebugSessionWorkflow
-
-SAFE_NAME = re.compile(r"^[A-Za-z0-9._@:/+-]{1,253}$")
-"""Session names and filter values that may appear in a workflow ID or a visibility query."""
 
 
 def handle_for(state: ApiState, name: str) -> WorkflowHandle[Any, Any]:

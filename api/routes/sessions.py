@@ -24,7 +24,8 @@ from api.views import (
     debug_session,
     whole_seconds,
 )
-from api.workflow_calls import SAFE_NAME, handle_for, load_session, run_update
+from api.visibility import SAFE_NAME
+from api.workflow_calls import handle_for, load_session, run_update
 from domain.binding import DebugSessionClusterBinding
 from domain.catalog.catalog import Catalog
 from domain.durations import POSITIVE_DURATION, DurationError, parse_duration
