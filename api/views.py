@@ -219,7 +219,10 @@ class SessionList(ApiModel):
     """Sessions the caller may read (`sessions` is always a list)."""
 
     sessions: list[DebugSessionSummary]
-    total: int
+    total: int = Field(description="How many are in `sessions`.")
+    continue_: str | None = Field(
+        default=None, alias="continue", description="Fetch the next page with `?continue=` this (only with `limit`)."
+    )
 
 
 class RenewResult(ApiModel):

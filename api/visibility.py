@@ -6,6 +6,8 @@ is a 400, never part of it.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import re
@@ -13,7 +15,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from temporalio.client import WorkflowExecution
+from temporalio.client import Client, WorkflowExecution
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import ApiError
 from api.pod_tracker import PodTracker
@@ -79,6 +82,28 @@ def requester_is(who: Identity) -> str:
 def by_ids(names: Iterable[str]) -> str:
     """These workflows, whatever their state."""
     return f"WorkflowId IN ({', '.join(quote(n) for n in names)})"
+
+
+async def page(
+    client: Client, query: str, limit: int | None, token: str | None
+) -> tuple[Sequence[WorkflowExecution], str | None]:
+    """The rows of `query`: all of them (no `limit`: what the reference's clients expect), or one page of
+    at most `limit` from `token` on, with the token of the next page (None after the last)."""
+    if limit is None and not token:
+        return [wf async for wf in client.list_workflows(query)], None
+    try:
+        after = base64.urlsafe_b64decode(token) if token else None
+    except (ValueError, binascii.Error) as exc:
+        raise ApiError(400, "invalid continue token") from exc
+    listing = client.list_workflows(query, page_size=limit or 1000, next_page_token=after)
+    try:
+        await listing.fetch_next_page()
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.INVALID_ARGUMENT:
+            raise ApiError(400, "invalid continue token", exc.message[:200]) from exc
+        raise
+    following = listing.next_page_token
+    return listing.current_page or [], base64.urlsafe_b64encode(following).decode() if following else None
 
 
 def _memo(wf: WorkflowExecution, key: str) -> dict[str, Any]:

@@ -47,6 +47,7 @@ class IdentityProvider(BaseModel):
     type: str = "OIDC"
     authority: str
     clientId: str
+    clientID: str = Field(description="Same as clientId: the reference's UI reads this spelling.")
 
 
 class IdpInfo(BaseModel):
@@ -90,7 +91,7 @@ async def identity_provider(state: State) -> IdentityProvider:
     s = state.settings
     if not s.oidc_issuer:
         raise ApiError(404, "no identity provider configured", "OIDC is off: DEBUG_SESSION_OIDC_ISSUER is not set")
-    return IdentityProvider(authority=_authority(s), clientId=s.oidc_client_id)
+    return IdentityProvider(authority=_authority(s), clientId=s.oidc_client_id, clientID=s.oidc_client_id)
 
 
 @router.get("/api/config/idps", response_model=IdpList)

@@ -241,6 +241,18 @@ async def list_sessions(
         Query(description="Only sessions requested by this username or e-mail.", json_schema_extra=FILTER_SCHEMA),
     ] = None,
     mine: Annotated[bool, Query(description="Only sessions the caller requested.")] = False,
+    limit: Annotated[
+        int | None,
+        Query(ge=1, le=1000, description="Read at most this many sessions (one page); `continue` fetches the next."),
+    ] = None,
+    continue_token: Annotated[
+        str | None,
+        Query(
+            alias="continue",
+            description="The `continue` of the previous page (with the same filters and `limit`).",
+            json_schema_extra={"pattern": r"^[A-Za-z0-9_-]*={0,2}$"},
+        ),
+    ] = None,
 ) -> SessionList:
     """Sessions the caller may read, from visibility (never by querying every workflow)."""
     states: list[str] = []
@@ -262,7 +274,8 @@ async def list_sessions(
     query = visibility.session_list(horizon, cluster, states, None if admin else who)
     identities = [who.username, who.email] if mine else []
     rows = []
-    async for wf in state.client.list_workflows(query):
+    page, after = await visibility.page(state.client, query, limit, continue_token)
+    for wf in page:
         if user and not visibility.requested_by(wf, user):
             continue
         if identities and not any(i and visibility.requested_by(wf, i) for i in identities):
@@ -270,7 +283,7 @@ async def list_sessions(
         row = visibility.summary(wf, who, admin, state.pods)
         if row is not None:
             rows.append(row)
-    return SessionList(sessions=rows, total=len(rows))
+    return SessionList(sessions=rows, total=len(rows), continue_=after)
 
 
 @router.get("/{name}", **SESSION_RESPONSE, responses=errors(403, 404, 502))

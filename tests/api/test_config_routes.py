@@ -43,6 +43,7 @@ async def test_config_announces_where_to_log_in(tmp_path: Path) -> None:
         "type": "OIDC",
         "authority": "https://keycloak.example.com/realms/ops",
         "clientId": "debug-sessions-ui",
+        "clientID": "debug-sessions-ui",
     }
     idps = (await get(settings, "/api/config/idps")).json()
     assert idps["escalationIDPMapping"] == {}

@@ -520,3 +520,31 @@ async def test_authorization_matrix(api: httpx.AsyncClient) -> None:
     assert await status_of("POST", "/terminate", "ops") == 200
     final = await wait_for(api, name, "sam", "Terminated")
     assert final["status"]["message"] == "Terminated by ops (admin)"
+
+
+async def test_the_list_pages_with_limit_and_continue(api: httpx.AsyncClient) -> None:
+    for reason in ("page one", "page two", "page three"):
+        resp = await api.post(
+            "/api/v1/debug-sessions",
+            json={"templateRef": "minimal-debug", "cluster": "dev-1", "reason": reason},
+            headers=auth("dave"),
+        )
+        assert resp.status_code == 201, resp.text
+    everything = (await api.get("/api/debugSessions", headers=auth("dave"))).json()
+    assert "continue" not in everything  # without a limit: the whole list, as the reference's clients expect
+    assert everything["total"] >= 3
+    paged: list[str] = []
+    token: str | None = None
+    for _ in range(everything["total"] + 1):
+        params = {"limit": "2", **({"continue": token} if token else {})}
+        page = (await api.get("/api/debugSessions", params=params, headers=auth("dave"))).json()
+        assert len(page["sessions"]) <= 2
+        paged += [s["name"] for s in page["sessions"]]
+        token = page.get("continue")
+        if token is None:
+            break
+    assert sorted(paged) == sorted(s["name"] for s in everything["sessions"])
+    bad = await api.get("/api/debugSessions", params={"limit": "2", "continue": "not-a-token"}, headers=auth("dave"))
+    assert (bad.status_code, bad.json()["error"]) == (400, "invalid continue token")
+    too_many = await api.get("/api/debugSessions", params={"limit": "5000"}, headers=auth("dave"))
+    assert too_many.status_code == 400
