@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable
 
 
 class Periodic:
-    """Runs `step` every `interval` seconds once started; `failure` is logged (with the traceback) when it raises."""
+    """Runs `step` every `interval` seconds once started (or, when a step takes longer than that, waits as
+    long as the step took); `failure` is logged (with the traceback) when it raises."""
 
     def __init__(
         self, name: str, step: Callable[[], Awaitable[object]], interval: float, log: logging.Logger, failure: str
@@ -37,9 +38,13 @@ class Periodic:
                 await self._task
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
+            started = loop.time()
             try:
                 await self.step()
             except Exception:  # a failing run must not end the loop
                 self.log.exception(self.failure)
-            await asyncio.sleep(self.interval)
+            # A step that takes longer than the interval (a large index) waits as long as it took: the
+            # refresher never holds the process more than half of the time, whatever the load.
+            await asyncio.sleep(max(self.interval, loop.time() - started))

@@ -8,6 +8,7 @@ also re-checked at decision time.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from domain.access_review import IndexedSession
 from workflows import search_attributes as sa
 
 log = logging.getLogger("debug_sessions.index")
+YIELD_EVERY = 100
 
 
 class SessionIndex:
@@ -42,7 +44,11 @@ class SessionIndex:
         """Rebuild from visibility; returns the number of Active sessions."""
         by_pod: dict[tuple[str, str], list[IndexedSession]] = {}
         by_name: dict[str, IndexedSession] = {}
+        rows = 0
         async for wf in self.client.list_workflows(visibility.ACTIVE):
+            rows += 1
+            if rows % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # let webhook decisions in between: a page is thousands of rows
             attrs = wf.typed_search_attributes
             live_until = attrs.get(sa.LIVE_UNTIL) or attrs.get(sa.EXPIRES_AT)
             cluster = attrs.get(sa.CLUSTER)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 
 import pytest
@@ -40,3 +41,23 @@ async def test_stop_before_start_is_harmless() -> None:
         raise AssertionError("never started, never run")
 
     await Periodic("idle", step, 1.0, logging.getLogger("test.periodic"), "x").stop()
+
+
+async def test_a_slow_step_waits_as_long_as_it_took() -> None:
+    """A step longer than the interval (a large index) leaves the process idle at least as long again."""
+    loop_time = asyncio.get_running_loop().time
+    starts: list[float] = []
+    third = asyncio.Event()
+
+    async def step() -> None:
+        starts.append(loop_time())
+        if len(starts) == 3:
+            third.set()
+        await asyncio.sleep(0.1)  # slower than the 0.01 s interval
+
+    loop = Periodic("slow-loop", step, 0.01, logging.getLogger("test.periodic"), "refresh failed")
+    loop.start()
+    await asyncio.wait_for(third.wait(), timeout=5)
+    await loop.stop()
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert all(gap >= 0.19 for gap in gaps), gaps  # 0.1 s running + at least 0.1 s idle
