@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import logging
 import re
@@ -91,10 +92,7 @@ async def page(
     at most `limit` from `token` on, with the token of the next page (None after the last)."""
     if limit is None and not token:
         return [wf async for wf in client.list_workflows(query)], None
-    try:
-        after = base64.urlsafe_b64decode(token) if token else None
-    except (ValueError, binascii.Error) as exc:
-        raise ApiError(400, "invalid continue token") from exc
+    after = _unwrap(token) if token else None
     listing = client.list_workflows(query, page_size=limit or 1000, next_page_token=after)
     try:
         await listing.fetch_next_page()
@@ -103,7 +101,24 @@ async def page(
             raise ApiError(400, "invalid continue token", exc.message[:200]) from exc
         raise
     following = listing.next_page_token
-    return listing.current_page or [], base64.urlsafe_b64encode(following).decode() if following else None
+    return listing.current_page or [], _wrap(following) if following else None
+
+
+def _wrap(page_token: bytes) -> str:
+    """Temporal's page token with a checksum, so that a token that is not one is a 400 before Temporal
+    sees it (a garbage page token can keep the dev server busy until the request deadline)."""
+    return base64.urlsafe_b64encode(hashlib.sha256(page_token).digest()[:8] + page_token).decode()
+
+
+def _unwrap(token: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(token)
+    except (ValueError, binascii.Error) as exc:
+        raise ApiError(400, "invalid continue token") from exc
+    check, page_token = raw[:8], raw[8:]
+    if not page_token or hashlib.sha256(page_token).digest()[:8] != check:
+        raise ApiError(400, "invalid continue token")
+    return page_token
 
 
 def _memo(wf: WorkflowExecution, key: str) -> dict[str, Any]:

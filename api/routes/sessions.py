@@ -250,8 +250,9 @@ async def list_sessions(
         str | None,
         Query(
             alias="continue",
-            description="The `continue` of the previous page (with the same filters and `limit`).",
-            json_schema_extra={"pattern": r"^[A-Za-z0-9_-]*={0,2}$"},
+            description="The `continue` of the previous page (with the same filters and `limit`); any other "
+            "string is a 400.",
+            json_schema_extra={"pattern": r"^([A-Za-z0-9_-]{12,}={0,2})?$"},
         ),
     ] = None,
 ) -> SessionList:
