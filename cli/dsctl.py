@@ -1,4 +1,5 @@
-"""dsctl: the Debug Sessions command line: `validate`, `preview` (both offline) and `dev` (the local stack)."""
+"""dsctl: the Debug Sessions command line: `session`, `template`, `pod-template`, `kubectl` (against the API),
+`validate`, `preview` (both offline) and `dev` (the local stack)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from cli import remote
 from domain.catalog.catalog import load_catalog, template_diagnostics
 from domain.diagnostics import Diagnostic
 from domain.identity import Identity
@@ -71,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="an extraDeployValues entry (repeatable)"
     )
+    remote.add_commands(sub)
     dev = sub.add_parser(
         "dev",
         help="run the whole stack locally (Temporal dev server, worker, API, optional simulated clusters)",
@@ -172,6 +175,8 @@ def preview(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `dsctl` console script."""
     args = _parser().parse_args(argv)
+    if hasattr(args, "run"):
+        return remote.run(args)
     if args.command == "validate":
         return validate(args.paths, args.strict, args.quiet)
     if args.command == "preview":

@@ -1,0 +1,67 @@
+"""The API as the CLI sees it: where it is, who you are, and its errors as one line.
+
+`--server` / `DSCTL_SERVER` (default `http://127.0.0.1:8080`, what `dsctl dev` serves) and `--token` /
+`DSCTL_TOKEN`. Every failure is a `CliError`: the API's error envelope as `error: <message>` (exit 1), a 401
+with how to authenticate, an unreachable server with its address.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+DEFAULT_SERVER = "http://127.0.0.1:8080"
+
+
+class CliError(Exception):
+    """A failure to print as one line (`error: ...`) with exit status `code`."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass
+class Api:
+    """A thin client of the Debug Sessions API (the seed's path family)."""
+
+    server: str
+    token: str
+    timeout: float = 30.0
+
+    @classmethod
+    def from_args(cls, server: str | None, token: str | None) -> Api:
+        return cls(
+            server=(server or os.environ.get("DSCTL_SERVER") or DEFAULT_SERVER).rstrip("/"),
+            token=token or os.environ.get("DSCTL_TOKEN") or "",
+        )
+
+    def call(self, method: str, path: str, *, json: Any = None, params: Any = None) -> Any:
+        """The decoded JSON answer of a 2xx; CliError otherwise."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        try:
+            resp = httpx.request(
+                method, self.server + path, json=json, params=params, headers=headers, timeout=self.timeout
+            )
+        except httpx.HTTPError as exc:
+            raise CliError(f"cannot reach the Debug Sessions API at {self.server}: {exc}") from exc
+        if resp.status_code == 401:
+            raise CliError(f"not authenticated ({_message(resp)}): set DSCTL_TOKEN or pass --token with a valid token")
+        if resp.status_code >= 400:
+            raise CliError(_message(resp))
+        return resp.json()
+
+
+def _message(resp: httpx.Response) -> str:
+    try:
+        body = resp.json()
+    except ValueError:
+        return f"HTTP {resp.status_code}: {resp.text.strip()[:200]}"
+    if isinstance(body, dict) and "error" in body:
+        details = f" ({body['details']})" if body.get("details") else ""
+        return f"{body['error']}{details}"
+    return f"HTTP {resp.status_code}"

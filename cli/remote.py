@@ -1,0 +1,455 @@
+"""The commands that talk to the API: `dsctl session|template|pod-template|kubectl ...`.
+
+Same tree, flags, columns and messages as the reference's `bgctl debug ...` where they make sense
+(docs/reference-clients.md), with kubectl's habits: `-o table|wide|json|yaml|name`, one-line errors (exit 1),
+usage errors exit 2, `terminate` asks unless `-y` or stdin is not a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cli import output
+from cli.client import Api, CliError
+
+SESSIONS = "/api/v1/debug-sessions"
+TEMPLATES = "/api/v1/debug-session-templates"
+POD_TEMPLATES = "/api/v1/debug-pod-templates"
+STATES = ("Pending", "PendingApproval", "Active", "Expired", "Terminated", "Failed")
+ENDED = ("Expired", "Terminated", "Failed")
+
+SESSION_COLUMNS: list[output.Column] = [
+    ("NAME", lambda s: s["name"]),
+    ("CLUSTER", lambda s: s.get("cluster", "")),
+    ("TEMPLATE", lambda s: s.get("templateRef", "")),
+    ("TARGET_NS", lambda s: s.get("targetNamespace", "")),
+    ("REQUESTED_BY", lambda s: s.get("requestedBy", "")),
+    ("STATE", lambda s: s.get("state", "")),
+    ("EXPIRES", lambda s: output.relative(s.get("expiresAt"))),
+]
+SESSION_WIDE: list[output.Column] = [
+    ("NAME", lambda s: s["name"]),
+    ("TEMPLATE", lambda s: s.get("templateRef", "")),
+    ("TARGET_NS", lambda s: s.get("targetNamespace", "")),
+    ("CLUSTER", lambda s: s.get("cluster", "")),
+    ("REQUESTED_BY", lambda s: s.get("requestedBy", "")),
+    ("STATE", lambda s: s.get("state", "")),
+    ("STARTS", lambda s: s.get("startsAt", "")),
+    ("EXPIRES", lambda s: s.get("expiresAt", "")),
+    ("PARTICIPANTS", lambda s: str(s.get("participants", 0))),
+    ("ALLOWED_PODS", lambda s: str(s.get("allowedPods", 0))),
+    ("OPERATIONS", lambda s: output.operations(s.get("allowedPodOperations"))),
+]
+TEMPLATE_COLUMNS: list[output.Column] = [
+    ("NAME", lambda t: t["name"]),
+    ("DISPLAY_NAME", lambda t: t.get("displayName", "")),
+    ("MODE", lambda t: t.get("mode", "")),
+    ("CLUSTERS", lambda t: str(t.get("availableClusterCount", 0))),
+    ("TARGET_NAMESPACE", lambda t: t.get("targetNamespace", "")),
+    ("REQUIRES_APPROVAL", lambda t: "yes" if t.get("requiresApproval") else "no"),
+]
+CLUSTER_COLUMNS: list[output.Column] = [
+    ("NAME", lambda c: c["name"]),
+    ("DISPLAY_NAME", lambda c: c.get("displayName", "")),
+    ("ENVIRONMENT", lambda c: c.get("environment", "")),
+    (
+        "BINDINGS",
+        lambda c: (
+            str(len(c.get("bindingOptions") or []))
+            if c.get("bindingOptions")
+            else ("1" if c.get("bindingRef") else "-")
+        ),
+    ),
+    ("MAX_DURATION", lambda c: (c.get("constraints") or {}).get("maxDuration", "")),
+    ("APPROVAL", lambda c: "yes" if (c.get("approval") or {}).get("required") else "no"),
+]
+POD_TEMPLATE_COLUMNS: list[output.Column] = [
+    ("NAME", lambda t: t["name"]),
+    ("DISPLAY_NAME", lambda t: t.get("displayName", "")),
+    ("DESCRIPTION", lambda t: t.get("description", "")),
+    ("CONTAINERS", lambda t: str(t.get("containers", 0))),
+]
+
+
+def add_commands(sub: Any) -> None:
+    """Register `session`, `template`, `pod-template` and `kubectl` on the top-level subparsers."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--server", metavar="URL", help="the API (default $DSCTL_SERVER, else http://127.0.0.1:8080)")
+    common.add_argument("--token", metavar="TOKEN", help="bearer token (default $DSCTL_TOKEN)")
+    common.add_argument("-o", "--output", choices=output.FORMATS, default="table", help="output format")
+
+    session = sub.add_parser("session", help="request, approve, renew, end debug sessions").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    c = session.add_parser(
+        "list", parents=[common], help="sessions you may read", epilog="example: dsctl session list --mine -o wide"
+    )
+    c.add_argument("--cluster")
+    c.add_argument("--state", help="comma-separated: " + ",".join(STATES))
+    c.add_argument("--user", help="requested by this username or e-mail")
+    c.add_argument("--mine", action="store_true", help="only your own sessions")
+    c.set_defaults(run=session_list)
+    c = session.add_parser(
+        "get", parents=[common], help="one session", epilog="example: dsctl session get NAME -o yaml"
+    )
+    c.add_argument("name")
+    c.set_defaults(run=lambda api, a: _show_session(api.call("GET", f"{SESSIONS}/{a.name}"), a.output))
+    c = session.add_parser(
+        "create",
+        parents=[common],
+        help="request a session",
+        epilog="example: dsctl session create --template network-debug --cluster prod-eu --reason 'packet loss' --wait",
+    )
+    c.add_argument("-f", "--filename", type=Path, help="a DebugSession manifest (its spec is the request)")
+    c.add_argument("--template")
+    c.add_argument("--cluster")
+    c.add_argument("--binding", help="namespace/name, or a name in breakglass")
+    c.add_argument("--duration")
+    c.add_argument("--target-namespace")
+    c.add_argument("--reason")
+    c.add_argument("--invite", help="comma-separated users")
+    c.add_argument("--scheduling-option")
+    c.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="an extra deploy value")
+    c.add_argument("--wait", action="store_true", help="wait until Active (exit 1 if it ends instead)")
+    c.add_argument("--timeout", type=float, default=300, help="seconds --wait waits (default 300)")
+    c.set_defaults(run=session_create)
+    for verb in ("approve", "reject"):
+        c = session.add_parser(
+            verb,
+            parents=[common],
+            help=f"{verb} a pending session",
+            epilog=f"example: dsctl session {verb} NAME --reason 'ok'",
+        )
+        c.add_argument("name")
+        c.add_argument("--reason", default="")
+        c.set_defaults(
+            run=lambda api, a, verb=verb: _show_session(
+                api.call("POST", f"{SESSIONS}/{a.name}/{verb}", json={"reason": a.reason}), a.output
+            )
+        )
+    c = session.add_parser(
+        "renew",
+        parents=[common],
+        help="extend an active session",
+        epilog="example: dsctl session renew NAME --extend-by 30m",
+    )
+    c.add_argument("name")
+    c.add_argument("--extend-by", required=True)
+    c.set_defaults(
+        run=lambda api, a: _message(
+            api.call("POST", f"{SESSIONS}/{a.name}/renew", json={"extendBy": a.extend_by}), a.output
+        )
+    )
+    c = session.add_parser(
+        "terminate", parents=[common], help="end a session now", epilog="example: dsctl session terminate NAME -y"
+    )
+    c.add_argument("name")
+    c.add_argument("-y", "--yes", action="store_true", help="do not ask")
+    c.set_defaults(run=session_terminate)
+    c = session.add_parser(
+        "join", parents=[common], help="join a session you were invited to", epilog="example: dsctl session join NAME"
+    )
+    c.add_argument("name")
+    c.add_argument("--role", choices=("viewer", "participant"), default="viewer")
+    c.set_defaults(
+        run=lambda api, a: _message(api.call("POST", f"{SESSIONS}/{a.name}/join", json={"role": a.role}), a.output)
+    )
+    c = session.add_parser(
+        "leave", parents=[common], help="leave a session", epilog="example: dsctl session leave NAME"
+    )
+    c.add_argument("name")
+    c.set_defaults(run=lambda api, a: _message(api.call("POST", f"{SESSIONS}/{a.name}/leave"), a.output))
+    c = session.add_parser(
+        "invite",
+        parents=[common],
+        help="invite users to your session",
+        epilog="example: dsctl session invite NAME peer@example.com",
+    )
+    c.add_argument("name")
+    c.add_argument("users", nargs="+")
+    c.set_defaults(
+        run=lambda api, a: _message(api.call("POST", f"{SESSIONS}/{a.name}/invite", json={"users": a.users}), a.output)
+    )
+
+    template = sub.add_parser("template", help="session templates you may use").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    c = template.add_parser(
+        "list",
+        parents=[common],
+        help="templates with clusters available to you",
+        epilog="example: dsctl template list --all",
+    )
+    c.add_argument("-a", "--all", action="store_true", help="also templates without an available cluster")
+    c.set_defaults(run=template_list)
+    c = template.add_parser(
+        "get", parents=[common], help="one template", epilog="example: dsctl template get NAME -o yaml"
+    )
+    c.add_argument("name")
+    c.set_defaults(run=lambda api, a: _show_one(api.call("GET", f"{TEMPLATES}/{a.name}"), TEMPLATE_COLUMNS, a.output))
+    c = template.add_parser(
+        "clusters",
+        parents=[common],
+        help="where you can request a template",
+        epilog="example: dsctl template clusters NAME",
+    )
+    c.add_argument("name")
+    c.add_argument("--environment")
+    c.add_argument("--location")
+    c.add_argument("--binding")
+    c.set_defaults(run=template_clusters)
+
+    pods = sub.add_parser("pod-template", help="debug pod templates").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    c = pods.add_parser("list", parents=[common], help="every pod template", epilog="example: dsctl pod-template list")
+    c.set_defaults(
+        run=lambda api, a: _show_list(api.call("GET", POD_TEMPLATES), "templates", POD_TEMPLATE_COLUMNS, a.output)
+    )
+    c = pods.add_parser("get", parents=[common], help="one pod template", epilog="example: dsctl pod-template get NAME")
+    c.add_argument("name")
+    c.set_defaults(
+        run=lambda api, a: _show_one(api.call("GET", f"{POD_TEMPLATES}/{a.name}"), POD_TEMPLATE_COLUMNS, a.output)
+    )
+
+    kubectl = sub.add_parser("kubectl", help="kubectl-debug operations of a session").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    c = kubectl.add_parser(
+        "inject",
+        parents=[common],
+        help="add an ephemeral container to a pod",
+        epilog="example: dsctl kubectl inject NAME --namespace app --pod web-0 --image busybox",
+    )
+    c.add_argument("name")
+    c.add_argument("--namespace", required=True)
+    c.add_argument("--pod", required=True)
+    c.add_argument("--image", required=True)
+    c.add_argument("--container", default="debug")
+    c.add_argument("--command", nargs="+")
+    c.set_defaults(run=kubectl_inject)
+    c = kubectl.add_parser(
+        "copy-pod",
+        parents=[common],
+        help="create a debug copy of a pod",
+        epilog="example: dsctl kubectl copy-pod NAME --namespace app --pod web-0",
+    )
+    c.add_argument("name")
+    c.add_argument("--namespace", required=True)
+    c.add_argument("--pod", required=True)
+    c.add_argument("--image")
+    c.set_defaults(run=kubectl_copy_pod)
+    c = kubectl.add_parser(
+        "node-debug",
+        parents=[common],
+        help="a privileged pod on a node",
+        epilog="example: dsctl kubectl node-debug NAME --node worker-1",
+    )
+    c.add_argument("name")
+    c.add_argument("--node", required=True)
+    c.set_defaults(
+        run=lambda api, a: _message(
+            api.call("POST", f"{SESSIONS}/{a.name}/createNodeDebugPod", json={"nodeName": a.node}), a.output
+        )
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command `args` names; errors are one line on stderr."""
+    runner: Callable[[Api, argparse.Namespace], int | None] = args.run
+    try:
+        return runner(Api.from_args(args.server, args.token), args) or 0
+    except CliError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return exc.code
+
+
+# --- sessions ----------------------------------------------------------------------------------------
+
+
+def session_list(api: Api, a: argparse.Namespace) -> int:
+    states = []
+    for raw in (a.state or "").split(","):
+        if raw.strip():
+            canonical = next((s for s in STATES if s.lower() == raw.strip().lower()), None)
+            if canonical is None:
+                raise CliError(
+                    f'unknown debug session state "{raw.strip()}": supported values are {", ".join(STATES)}', 2
+                )
+            states.append(canonical)
+    params: list[tuple[str, str]] = [("state", s) for s in states]
+    params += [(k, v) for k, v in (("cluster", a.cluster), ("user", a.user)) if v]
+    if a.mine:
+        params.append(("mine", "true"))
+    _show_list(api.call("GET", SESSIONS, params=params), "sessions", SESSION_COLUMNS, a.output, SESSION_WIDE)
+    return 0
+
+
+def session_create(api: Api, a: argparse.Namespace) -> int:
+    body = _from_manifest(a.filename) if a.filename else {}
+    flags = {
+        "templateRef": a.template,
+        "cluster": a.cluster,
+        "requestedDuration": a.duration,
+        "targetNamespace": a.target_namespace,
+        "reason": a.reason,
+        "selectedSchedulingOption": a.scheduling_option,
+        "bindingRef": (a.binding if "/" in a.binding else f"breakglass/{a.binding}") if a.binding else None,
+        "invitedParticipants": [u.strip() for u in a.invite.split(",") if u.strip()] if a.invite else None,
+    }
+    body.update({k: v for k, v in flags.items() if v is not None})
+    for item in a.set:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise CliError(f'invalid --set format: "{item}" (expected key=value)', 2)
+        body.setdefault("extraDeployValues", {})[key] = value
+    if not body.get("templateRef") or not body.get("cluster"):
+        raise CliError("--template and --cluster are required (or -f with spec.templateRef and spec.cluster)", 2)
+    created = api.call("POST", SESSIONS, json=body)
+    name = created["metadata"]["name"]
+    for warning in created.get("warnings") or []:
+        print(f"warning: {warning}", file=sys.stderr)
+    if a.wait:
+        created = _wait_active(api, name, a.timeout)
+    if a.output == "name":
+        print(name)
+    else:
+        _show_session(created, a.output)
+    if a.wait and created["status"]["state"] != "Active":
+        raise CliError(f"session {name} ended {created['status']['state']}: {created['status'].get('message', '')}")
+    return 0
+
+
+def _from_manifest(path: Path) -> dict[str, Any]:
+    """The create request in a DebugSession manifest: its spec (what the user asked for)."""
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise CliError(f"{path}: {exc}", 2) from exc
+    if not isinstance(doc, dict) or doc.get("kind") != "DebugSession" or not isinstance(doc.get("spec"), dict):
+        raise CliError(f"{path}: expected a DebugSession manifest with a spec", 2)
+    spec = doc["spec"]
+    wanted = ("cluster", "templateRef", "requestedDuration", "reason", "nodeSelector", "invitedParticipants",
+              "targetNamespace", "selectedSchedulingOption", "extraDeployValues")  # fmt: skip
+    body = {k: spec[k] for k in wanted if k in spec}
+    binding = spec.get("bindingRef")
+    if isinstance(binding, dict) and binding.get("name"):
+        body["bindingRef"] = f"{binding.get('namespace') or 'breakglass'}/{binding['name']}"
+    return body
+
+
+def _wait_active(api: Api, name: str, timeout: float) -> dict[str, Any]:
+    """Poll until the session is Active or has ended, printing its state when it changes (stderr)."""
+    deadline = time.monotonic() + timeout
+    last = ""
+    while True:
+        current: dict[str, Any] = api.call("GET", f"{SESSIONS}/{name}")
+        state = current["status"]["state"]
+        if state != last:
+            print(f"{name}: {state}", file=sys.stderr, flush=True)
+            last = state
+        if state == "Active" or state in ENDED:
+            return current
+        if time.monotonic() > deadline:
+            raise CliError(f"session {name} is still {state} after {timeout:g} s")
+        time.sleep(0.5)
+
+
+def session_terminate(api: Api, a: argparse.Namespace) -> int:
+    if not a.yes and sys.stdin.isatty():
+        answer = input(f"Terminate debug session {a.name}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Aborted.", file=sys.stderr)
+            return 1
+    _show_session(api.call("POST", f"{SESSIONS}/{a.name}/terminate"), a.output)
+    return 0
+
+
+def _show_session(session: dict[str, Any], fmt: str) -> None:
+    if fmt in ("json", "yaml"):
+        output.dump(session, fmt)
+    elif fmt == "name":
+        print(session["metadata"]["name"])
+    else:
+        status, spec = session.get("status") or {}, session["spec"]
+        row = {
+            "name": session["metadata"]["name"],
+            "cluster": spec.get("cluster"),
+            "templateRef": spec.get("templateRef"),
+            "targetNamespace": spec.get("targetNamespace"),
+            "requestedBy": spec.get("requestedBy"),
+            "state": status.get("state"),
+            "startsAt": status.get("startsAt"),
+            "expiresAt": status.get("expiresAt"),
+            "participants": sum(1 for p in status.get("participants") or [] if not p.get("leftAt")),
+            "allowedPods": len(status.get("allowedPods") or []),
+            "allowedPodOperations": status.get("allowedPodOperations"),
+        }
+        output.table([row], SESSION_WIDE if fmt == "wide" else SESSION_COLUMNS)
+
+
+# --- templates, pod templates ---------------------------------------------------------------------
+
+
+def template_list(api: Api, a: argparse.Namespace) -> int:
+    answer = api.call("GET", TEMPLATES, params={"includeUnavailable": "true"} if a.all else None)
+    _show_list(answer, "templates", TEMPLATE_COLUMNS, a.output)
+    if a.output in ("table", "wide") and not a.all:
+        print("\nNote: Only templates with available clusters are shown. Use --all to see all templates.")
+    return 0
+
+
+def template_clusters(api: Api, a: argparse.Namespace) -> int:
+    params = {
+        k: v for k, v in (("environment", a.environment), ("location", a.location), ("bindingName", a.binding)) if v
+    }
+    _show_list(api.call("GET", f"{TEMPLATES}/{a.name}/clusters", params=params), "clusters", CLUSTER_COLUMNS, a.output)
+    return 0
+
+
+def _show_list(
+    answer: dict[str, Any], key: str, columns: list[output.Column], fmt: str, wide: list[output.Column] | None = None
+) -> None:
+    if fmt in ("json", "yaml"):
+        output.dump(answer, fmt)
+    elif fmt == "name":
+        for item in answer.get(key) or []:
+            print(item["name"])
+    else:
+        output.table(answer.get(key) or [], wide if fmt == "wide" and wide else columns)
+
+
+def _show_one(item: dict[str, Any], columns: list[output.Column], fmt: str) -> None:
+    _show_list({"items": [item]}, "items", columns, fmt) if fmt not in ("json", "yaml") else output.dump(item, fmt)
+
+
+def _message(answer: dict[str, Any], fmt: str) -> None:
+    """An action's answer: its message (or the whole answer with -o json|yaml)."""
+    if fmt in ("json", "yaml"):
+        output.dump(answer, fmt)
+    else:
+        print(answer.get("message", ""))
+
+
+# --- kubectl-debug operations ---------------------------------------------------------------------
+
+
+def kubectl_inject(api: Api, a: argparse.Namespace) -> int:
+    body: dict[str, Any] = {"namespace": a.namespace, "podName": a.pod, "containerName": a.container, "image": a.image}
+    if a.command:
+        body["command"] = a.command
+    _message(api.call("POST", f"{SESSIONS}/{a.name}/injectEphemeralContainer", json=body), a.output)
+    return 0
+
+
+def kubectl_copy_pod(api: Api, a: argparse.Namespace) -> int:
+    body = {"namespace": a.namespace, "podName": a.pod, **({"debugImage": a.image} if a.image else {})}
+    _message(api.call("POST", f"{SESSIONS}/{a.name}/createPodCopy", json=body), a.output)
+    return 0

@@ -1,0 +1,99 @@
+"""`dsctl session|template|pod-template` against the real API of `dsctl dev --simulate` (no mocks): a
+session from request to end as a requester and an approver, every output format parsed, errors as one line
+with their exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from tests.dev_stack import DSCTL, DevStack, dev_stack
+
+TOKENS = {"sam": "dev-sam-token", "lena": "dev-lena-token", "dave": "dev-dave-token"}
+
+
+def dsctl(stack: DevStack, user: str | None, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DSCTL_SERVER": stack.api}
+    env.pop("DSCTL_TOKEN", None)
+    if user:
+        env["DSCTL_TOKEN"] = TOKENS[user]
+    return subprocess.run(
+        [DSCTL, *args], env=env, capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL
+    )
+
+
+def ok(stack: DevStack, user: str | None, *args: str) -> str:
+    done = dsctl(stack, user, *args)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_session_from_request_to_end(tmp_path: Path) -> None:
+    with dev_stack(tmp_path) as stack:
+        templates = json.loads(ok(stack, "sam", "template", "list", "-o", "json"))
+        assert "network-debug" in {t["name"] for t in templates["templates"]}
+        table = ok(stack, "sam", "template", "list").splitlines()
+        assert table[0].split() == ["NAME", "DISPLAY_NAME", "MODE", "CLUSTERS", "TARGET_NAMESPACE", "REQUIRES_APPROVAL"]
+        assert table[-1].startswith("Note: Only templates with available clusters are shown.")
+        clusters = ok(stack, "sam", "template", "clusters", "network-debug").splitlines()
+        assert clusters[0].split()[:3] == ["NAME", "DISPLAY_NAME", "ENVIRONMENT"]
+        assert any(line.startswith("prod-eu ") for line in clusters[1:])
+
+        # the requester asks; the approver approves; the session turns Active
+        name = ok(stack, "sam", "session", "create", "--template", "network-debug", "--cluster", "prod-eu",
+                  "--reason", "packet loss", "-o", "name").strip()  # fmt: skip
+        assert name.startswith("debug-sam-prod-eu-")
+        approved = yaml.safe_load(ok(stack, "lena", "session", "approve", name, "--reason", "go", "-o", "yaml"))
+        assert approved["status"]["approval"]["approvedBy"] == "lena"
+        waited = dsctl(stack, "sam", "session", "create", "--template", "minimal-debug", "--cluster", "dev-1",
+                       "--wait", "-o", "name")  # fmt: skip
+        assert waited.returncode == 0, waited.stderr
+        assert waited.stderr.strip().endswith(": Active"), waited.stderr  # the progress lines
+        session = json.loads(ok(stack, "sam", "session", "get", name, "-o", "json"))
+        assert session["metadata"]["name"] == name
+
+        wide = ok(stack, "sam", "session", "list", "--mine", "--state", "active,pendingapproval", "-o", "wide")
+        header, *rows = wide.splitlines()
+        assert header.split() == ["NAME", "TEMPLATE", "TARGET_NS", "CLUSTER", "REQUESTED_BY", "STATE", "STARTS",
+                                  "EXPIRES", "PARTICIPANTS", "ALLOWED_PODS", "OPERATIONS"]  # fmt: skip
+        mine = {line.split()[0]: line.split() for line in rows}
+        assert waited.stdout.strip() in mine
+        assert mine[waited.stdout.strip()][-1] == "exec,attach,portforward"  # the demo template's operations
+        listed = yaml.safe_load(ok(stack, "sam", "session", "list", "-o", "yaml"))
+        assert {name, waited.stdout.strip()} <= {s["name"] for s in listed["sessions"]}
+        assert ok(stack, "sam", "session", "list", "-o", "name").split().count(name) == 1
+
+        renewed = ok(stack, "sam", "session", "renew", waited.stdout.strip(), "--extend-by", "30m")
+        assert renewed.strip() == "session renewed successfully"
+        ended = ok(stack, "sam", "session", "terminate", waited.stdout.strip(), "-y").splitlines()
+        assert ended[1].split()[5] == "Terminated"
+
+        # a DebugSession manifest (the spec's example, on this stack's cluster and template)
+        manifest = yaml.safe_load((Path(__file__).parents[1] / "spec-examples" / "19-debugsession.yaml").read_text())
+        manifest["spec"].update(cluster="dev-1", templateRef="minimal-debug", requestedDuration="30m")
+        manifest["spec"].pop("nodeSelector")
+        (tmp_path / "session.yaml").write_text(yaml.safe_dump(manifest))
+        from_file = json.loads(
+            ok(stack, "dave", "session", "create", "-f", str(tmp_path / "session.yaml"), "-o", "json")
+        )
+        assert from_file["spec"]["reason"] == manifest["spec"]["reason"]
+        assert from_file["spec"]["invitedParticipants"] == ["peer@example.com"]
+
+        # errors: one line, exit 1; usage errors exit 2; 401 says how to authenticate
+        missing = dsctl(stack, "sam", "session", "get", "no-such-session")
+        assert (missing.returncode, missing.stderr) == (1, "error: debug session not found\n")
+        anonymous = dsctl(stack, None, "session", "list")
+        assert anonymous.returncode == 1
+        assert "set DSCTL_TOKEN or pass --token" in anonymous.stderr
+        bad_state = dsctl(stack, "sam", "session", "list", "--state", "running")
+        assert bad_state.returncode == 2
+        assert 'unknown debug session state "running"' in bad_state.stderr
+        refused = dsctl(stack, "sam", "session", "approve", name)
+        assert refused.returncode == 1
+        assert refused.stderr.startswith("error: session is not pending approval")
+        pods = ok(stack, "sam", "pod-template", "list").splitlines()
+        assert pods[0].split() == ["NAME", "DISPLAY_NAME", "DESCRIPTION", "CONTAINERS"]
