@@ -129,11 +129,10 @@ def add_commands(sub: Any) -> None:
         )
         c.add_argument("name")
         c.add_argument("--reason", default="")
-        c.set_defaults(
-            run=lambda api, a, verb=verb: _show_session(
-                api.call("POST", f"{SESSIONS}/{a.name}/{verb}", json={"reason": a.reason}), a.output
-            )
-        )
+        if verb == "approve":
+            c.add_argument("--wait", action="store_true", help="wait until the session is Active")
+            c.add_argument("--timeout", type=float, default=300, help="seconds --wait waits (default 300)")
+        c.set_defaults(run=session_decide, verb=verb)
     c = session.add_parser(
         "renew",
         parents=[common],
@@ -360,6 +359,15 @@ def _wait_active(api: Api, name: str, timeout: float) -> dict[str, Any]:
         if time.monotonic() > deadline:
             raise CliError(f"session {name} is still {state} after {timeout:g} s")
         time.sleep(0.5)
+
+
+def session_decide(api: Api, a: argparse.Namespace) -> int:
+    """approve or reject; `approve --wait` returns once the approved session is Active (or has ended)."""
+    decided = api.call("POST", f"{SESSIONS}/{a.name}/{a.verb}", json={"reason": a.reason})
+    if getattr(a, "wait", False):
+        decided = _wait_active(api, a.name, a.timeout)
+    _show_session(decided, a.output)
+    return 0
 
 
 def session_terminate(api: Api, a: argparse.Namespace) -> int:

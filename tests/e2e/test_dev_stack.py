@@ -80,6 +80,9 @@ def test_dev_stack_walkthrough(tmp_path: Path) -> None:
         assert '"renewalCount":1' in out
         assert out.count(" Running ") == 3  # kubectl get pods: the DaemonSet's pods
         assert '"state":"Terminated"' in out
+        out = run_readme_block("### A session, end to end, with dsctl", api_port, clusters)
+        assert "session renewed successfully" in out
+        assert "Terminated" in out
         out = run_readme_block("### kubectl-debug operations, with curl", api_port, clusters)
         for said in (
             "Ephemeral container 'dbg' injected",
