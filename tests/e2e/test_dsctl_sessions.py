@@ -67,6 +67,25 @@ def test_a_session_from_request_to_end(tmp_path: Path) -> None:
         assert {name, waited.stdout.strip()} <= {s["name"] for s in listed["sessions"]}
         assert ok(stack, "sam", "session", "list", "-o", "name").split().count(name) == 1
 
+        # a shell in the session's pod: the kubectl command, then run for real against the simulated cluster
+        active = waited.stdout.strip()
+        kubeconfig = str(stack.state / "clusters" / "dev-1.kubeconfig")
+        printed = ok(stack, "sam", "session", "exec", active, "--kubeconfig", kubeconfig, "--print", "--", "echo", "hi")
+        assert " exec -n breakglass-debug " in printed
+        assert printed.rstrip().endswith("-- echo hi")
+        assert ok(stack, "sam", "session", "exec", active, "--kubeconfig", kubeconfig, "--", "echo", "hi") == "hi\n"
+        scoped = yaml.safe_load(ok(stack, "sam", "session", "kubeconfig", active, "--kubeconfig", kubeconfig))
+        assert scoped["current-context"] == active
+        assert scoped["contexts"][0]["context"]["namespace"] == "breakglass-debug"
+        assert scoped["clusters"][0]["cluster"]["server"].startswith("http")
+        not_yours = dsctl(
+            stack, "sam", "session", "exec", active, "default/web-0", "--kubeconfig", kubeconfig, "--print"
+        )
+        assert (not_yours.returncode, not_yours.stderr.startswith("error: pod default/web-0 is not one of")) == (
+            1,
+            True,
+        )
+
         renewed = ok(stack, "sam", "session", "renew", waited.stdout.strip(), "--extend-by", "30m")
         assert renewed.strip() == "session renewed successfully"
         ended = ok(stack, "sam", "session", "terminate", waited.stdout.strip(), "-y").splitlines()
@@ -97,3 +116,36 @@ def test_a_session_from_request_to_end(tmp_path: Path) -> None:
         assert refused.stderr.startswith("error: session is not pending approval")
         pods = ok(stack, "sam", "pod-template", "list").splitlines()
         assert pods[0].split() == ["NAME", "DISPLAY_NAME", "DESCRIPTION", "CONTAINERS"]
+
+
+def test_contexts_and_login(tmp_path: Path) -> None:
+    """`dsctl login --token` checks the token against the API and stores it in a context; later commands use
+    it without flags or environment; `config use-context` switches between servers."""
+    with dev_stack(tmp_path) as stack:
+        env = {**os.environ, "DSCTL_CONFIG": str(tmp_path / "dsctl.yaml")}
+        env.pop("DSCTL_TOKEN", None)
+        env.pop("DSCTL_SERVER", None)
+
+        def run(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([DSCTL, *args], env=env, capture_output=True, text=True, timeout=60, check=False)
+
+        refused = run("login", "--server", stack.api, "--token", "not-a-token")
+        assert refused.returncode == 1
+        assert "not authenticated" in refused.stderr
+        done = run("login", "--server", stack.api, "--token", "dev-sam-token", "--context", "dev")
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "dsctl.yaml").stat().st_mode & 0o077 == 0  # it holds tokens
+        listed = run("session", "list", "-o", "json")  # server and token from the context
+        assert listed.returncode == 0, listed.stderr
+        assert "sessions" in json.loads(listed.stdout)
+        assert run("config", "set-context", "other", "--server", "http://127.0.0.1:9").returncode == 0
+        contexts = run("config", "get-contexts").stdout.splitlines()
+        assert contexts[0].split() == ["CURRENT", "NAME", "SERVER", "TOKEN"]
+        assert contexts[1].split()[:2] == ["*", "dev"]
+        assert run("config", "use-context", "other").returncode == 0
+        unreachable = run("session", "list")
+        assert unreachable.returncode == 1
+        assert "cannot reach the Debug Sessions API at http://127.0.0.1:9" in unreachable.stderr
+        assert run("session", "list", "--context", "dev").returncode == 0
+        missing = run("config", "use-context", "nope")
+        assert (missing.returncode, "no context" in missing.stderr) == (1, True)
