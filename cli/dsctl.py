@@ -14,12 +14,14 @@ from typing import Any, TextIO
 import yaml
 
 from cli import remote
-from domain.catalog.catalog import load_catalog, template_diagnostics
+from domain.catalog.catalog import LoadResult, Source, load_catalog, template_diagnostics
+from domain.catalog.requests import request_findings
 from domain.diagnostics import Diagnostic
 from domain.identity import Identity
 from domain.resolution.errors import AdmissionError
 from domain.resolution.request import CreateSessionRequest
 from domain.resolution.resolve import resolve_session
+from domain.session import DebugSession
 from rendering.errors import RenderingError
 from rendering.plan import build_plan
 
@@ -35,7 +37,8 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Validate DebugPodTemplate, DebugSessionTemplate, DebugSessionClusterBinding and ClusterConfig "
             "manifests (files, or directories searched recursively for *.yaml/*.yml) with the same rules as "
-            "the running service. Prints one finding per line as file:doc:path: message (doc is the 1-based "
+            "the running service; DebugSession manifests are checked as requests (fields, durations and, with "
+            "--catalog, that their template, cluster and binding exist). Prints one finding per line as file:doc:path: message (doc is the 1-based "
             "document number in the file). Exit status: 0 valid, 1 invalid, 2 usage error."
         ),
     )
@@ -46,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
         help="treat unknown fields, deprecated spellings and duplicate keys as errors",
     )
     validate.add_argument("-q", "--quiet", action="store_true", help="print errors only, no warnings")
+    validate.add_argument(
+        "--catalog",
+        type=Path,
+        metavar="DIR",
+        help="check DebugSession documents' template, cluster and binding against this catalog",
+    )
     preview = sub.add_parser(
         "preview",
         help="print every object a session would create, without touching any cluster",
@@ -101,13 +110,26 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic], quiet: bool = False, fi
         print(d, file=file or sys.stdout)
 
 
-def validate(paths: Sequence[Path], strict: bool, quiet: bool) -> int:
-    """Run the catalog validation and print findings; return the exit status."""
-    result = load_catalog(paths, strict=strict)
+def validate(paths: Sequence[Path], strict: bool, quiet: bool, catalog_dir: Path | None = None) -> int:
+    """Run the catalog validation (and check DebugSession documents as requests) and print findings;
+    return the exit status."""
+    requests: list[tuple[DebugSession, Source]] = []
+    result = load_catalog(paths, strict=strict, requests=requests)
+    refs = result.catalog if catalog_dir is None else load_catalog([catalog_dir]).catalog
+    if catalog_dir is not None and refs is None:
+        print(f"invalid catalog {catalog_dir}: run dsctl validate {catalog_dir}", file=sys.stderr)
+        return EXIT_INVALID
+    if refs is not None and not refs.session_templates and catalog_dir is None:
+        refs = None  # only session manifests given: nothing to check their references against
+    diagnostics = list(result.diagnostics)
+    for session, src in requests:
+        diagnostics += [f.located(src.file, src.doc) for f in request_findings(session, refs)]
+    result = LoadResult(result.catalog if not any(d.is_error for d in diagnostics) else None, diagnostics)
     print_diagnostics(result.diagnostics, quiet)
     errors, warnings = len(result.errors), len(result.warnings)
     if result.catalog is not None:
-        print(f"valid: {result.catalog.summary()}; {warnings} warning(s)", file=sys.stderr)
+        sessions = f", {len(requests)} session request(s)" if requests else ""
+        print(f"valid: {result.catalog.summary()}{sessions}; {warnings} warning(s)", file=sys.stderr)
         return EXIT_VALID
     print(f"invalid: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return EXIT_INVALID
@@ -182,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if hasattr(args, "run"):
         return remote.run(args)
     if args.command == "validate":
-        return validate(args.paths, args.strict, args.quiet)
+        return validate(args.paths, args.strict, args.quiet, args.catalog)
     if args.command == "preview":
         return preview(args)
     if args.command == "dev":

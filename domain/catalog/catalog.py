@@ -11,12 +11,15 @@ from domain.base import Model
 from domain.binding import DebugSessionClusterBinding
 from domain.catalog import rules
 from domain.catalog.documents import find_files, read_documents
-from domain.catalog.parse import parse_resource
+from domain.catalog.parse import CATALOG_KINDS, parse_resource
 from domain.cluster import ClusterConfig
 from domain.diagnostics import STRICT_CODES, Diagnostic, Finding, Severity, error, warning
 from domain.meta import LabelSelector
 from domain.pod_template import DebugPodTemplate
+from domain.session import DebugSession
 from domain.session_template import DebugSessionTemplate
+
+REQUEST_KINDS = (*CATALOG_KINDS, "DebugSession")
 
 RESERVED_SESSION_KEYS = frozenset(
     {
@@ -88,11 +91,14 @@ _RULES: dict[type[Model], Callable[[Any], list[Finding]]] = {
 }
 
 
-def load_catalog(paths: Iterable[Path | str], strict: bool = False) -> LoadResult:
+def load_catalog(
+    paths: Iterable[Path | str], strict: bool = False, requests: list[tuple[DebugSession, Source]] | None = None
+) -> LoadResult:
     """Load files and directories into a catalog. Any error rejects the whole catalog.
 
     With `strict`, warnings about field spelling (unknown fields, deprecated aliases, duplicate keys)
-    are errors, as with `kubectl apply --validate=strict`.
+    are errors, as with `kubectl apply --validate=strict`. With `requests`, DebugSession documents (session
+    manifests, not catalog objects) are accepted too: checked against their model and appended there.
     """
     files, diagnostics = find_files(Path(p) for p in paths)
     catalog = Catalog()
@@ -102,7 +108,12 @@ def load_catalog(paths: Iterable[Path | str], strict: bool = False) -> LoadResul
         for raw in docs:
             if raw.data is None:
                 continue  # an empty document (e.g. a trailing ---) is not an error
-            obj, findings = parse_resource(raw.data)
+            obj, findings = parse_resource(raw.data, CATALOG_KINDS if requests is None else REQUEST_KINDS)
+            if isinstance(obj, DebugSession) and requests is not None:
+                diagnostics += [f.located(raw.file, raw.doc) for f in findings]
+                if not any(f.severity is Severity.ERROR for f in findings):
+                    requests.append((obj, Source(raw.file, raw.doc)))
+                continue
             if obj is not None:
                 rule = _RULES[type(obj)]
                 findings += rule(obj)

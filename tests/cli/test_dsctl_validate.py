@@ -91,3 +91,34 @@ def test_missing_path_exits_1(tmp_path: Path) -> None:
     proc = run("validate", str(tmp_path / "absent"))
     assert proc.returncode == 1
     assert proc.stdout.strip() == f"{tmp_path / 'absent'}:0:-: no such file or directory"
+
+
+SESSION_EXAMPLE = REPO / "tests" / "spec-examples" / "19-debugsession.yaml"
+
+
+def test_a_debugsession_manifest_is_checked_as_a_request(write_files: WriteFiles) -> None:
+    """A session manifest alone: its fields and durations (no catalog to check its references against)."""
+    proc = run("validate", str(SESSION_EXAMPLE))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stderr.strip().endswith("1 session request(s); 0 warning(s)")
+    bad = SESSION_EXAMPLE.read_text().replace('requestedDuration: "2h"', 'requestedDuration: "2 hours"')
+    root = write_files({"session.yaml": bad.replace("reason:", "colour: red\n  reason:")})
+    proc = run("validate", str(root / "session.yaml"))
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert any(line.startswith(f"{root}/session.yaml:1:spec.requestedDuration: invalid duration") for line in lines)
+    assert any(line.startswith(f"{root}/session.yaml:1:spec.colour: warning: unknown field") for line in lines), lines
+
+
+def test_a_debugsession_manifest_against_a_catalog(write_files: WriteFiles) -> None:
+    """With --catalog, the template, the cluster and the binding it names must exist there."""
+    proc = run("validate", "--catalog", str(REPO / "deploy" / "demo-catalog"), str(SESSION_EXAMPLE))
+    assert proc.returncode == 1
+    assert sorted(proc.stdout.splitlines()) == [
+        f'{SESSION_EXAMPLE}:1:spec.cluster: no ClusterConfig (or tenant alias) "prod-cluster-1" in the catalog',
+        f'{SESSION_EXAMPLE}:1:spec.templateRef: no DebugSessionTemplate "standard-debug" in the catalog',
+    ]
+    fits = SESSION_EXAMPLE.read_text().replace("prod-cluster-1", "prod-eu").replace("standard-debug", "network-debug")
+    root = write_files({"session.yaml": fits})
+    proc = run("validate", "--catalog", str(REPO / "deploy" / "demo-catalog"), str(root / "session.yaml"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
