@@ -20,6 +20,7 @@ from api.deps import ApiState
 from api.oidc import OidcConfig, OidcVerifier
 from api.pod_tracker import PodTracker
 from api.routes import authorize, config, health, kubectl_debug, sessions, templates
+from api.session_feed import SessionFeed
 from api.session_index import SessionIndex
 from api.settings import ApiSettings
 from domain.catalog.watch import CatalogWatcher
@@ -90,6 +91,7 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
             admission=AdmissionGuard(temporal, settings.task_queue),
             tokens=tokens,
             oidc=oidc,
+            feed=SessionFeed(temporal),
         )
         log.info(
             "API ready: catalog %s, %d tokens, Temporal %s",
@@ -100,6 +102,8 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
         try:
             yield
         finally:
+            if app.state.api.feed is not None:
+                await app.state.api.feed.stop()
             await index.stop()
             await pods.stop()
             await health.stop()

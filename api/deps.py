@@ -13,6 +13,7 @@ from api.cluster_health import ClusterHealth
 from api.errors import ApiError
 from api.oidc import OidcVerifier
 from api.pod_tracker import PodTracker
+from api.session_feed import SessionFeed
 from api.session_index import SessionIndex
 from api.settings import ApiSettings
 from domain.catalog.catalog import Catalog
@@ -35,6 +36,8 @@ class ApiState:
     """Serialises creates per template through Temporal, for every replica (session limits)."""
     tokens: dict[str, Identity] = field(default_factory=dict)
     oidc: OidcVerifier | None = None
+    feed: SessionFeed | None = None
+    """Session changes for watchers (built by the lifespan)."""
 
 
 def get_state(request: Request) -> ApiState:

@@ -58,9 +58,10 @@ def envelope(status: int, message: str, details: str = "") -> JSONResponse:
 
 
 class Deadline:
-    """ASGI middleware: answer every request within `seconds`. A request still waiting then (Temporal
+    """ASGI middleware: start every answer within `seconds`. A request still waiting then (Temporal
     restarting, a workflow task stuck) gets a 503 with Retry-After instead of hanging its client; the
-    handler is cancelled and anything it sends afterwards is dropped. (A plain ASGI wrapper: Starlette's
+    handler is cancelled and anything it sends afterwards is dropped. An answer that has started (a
+    watch's event stream) goes on. (A plain ASGI wrapper: Starlette's
     `call_next` does not give up on a handler that waits on Temporal.)"""
 
     def __init__(self, app: ASGIApp, seconds: float) -> None:
@@ -84,6 +85,9 @@ class Deadline:
         done, _ = await asyncio.wait({handler}, timeout=self.seconds)
         if handler in done:
             handler.result()
+            return
+        if state["started"]:
+            await handler  # an answer under way (a watch's event stream): the deadline was for its start
             return
         state["late"] = True
         handler.cancel()

@@ -7,7 +7,9 @@ with how to authenticate, an unreachable server with its address.
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +56,29 @@ class Api:
         if resp.status_code >= 400:
             raise CliError(_message(resp))
         return resp.json()
+
+    def events(self, path: str, params: Any = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Server-sent events of a stream, as (event type, decoded data), until the server ends it."""
+        headers = {"Accept": "text/event-stream", **({"Authorization": f"Bearer {self.token}"} if self.token else {})}
+        timeout = httpx.Timeout(self.timeout, read=None)  # a quiet watch is not a dead one (keep-alives)
+        try:
+            with httpx.stream("GET", self.server + path, params=params, headers=headers, timeout=timeout) as resp:
+                if resp.status_code >= 400:
+                    resp.read()
+                    if resp.status_code == 401:
+                        raise CliError(f"not authenticated ({_message(resp)}): set DSCTL_TOKEN or pass --token")
+                    raise CliError(_message(resp))
+                kind, data = "", ""
+                for line in resp.iter_lines():
+                    if line.startswith("event:"):
+                        kind = line[6:].strip()
+                    elif line.startswith("data:"):
+                        data += line[5:].strip()
+                    elif not line and data:
+                        yield kind, json.loads(data)
+                        kind, data = "", ""
+        except httpx.HTTPError as exc:
+            raise CliError(f"cannot reach the Debug Sessions API at {self.server}: {exc}") from exc
 
 
 def _message(resp: httpx.Response) -> str:

@@ -38,8 +38,9 @@ def _parser() -> argparse.ArgumentParser:
             "Validate DebugPodTemplate, DebugSessionTemplate, DebugSessionClusterBinding and ClusterConfig "
             "manifests (files, or directories searched recursively for *.yaml/*.yml) with the same rules as "
             "the running service; DebugSession manifests are checked as requests (fields, durations and, with "
-            "--catalog, that their template, cluster and binding exist). Prints one finding per line as file:doc:path: message (doc is the 1-based "
-            "document number in the file). Exit status: 0 valid, 1 invalid, 2 usage error."
+            "--catalog, that their template, cluster and binding exist). Prints one finding per line as "
+            "file:doc:path: message (doc is the 1-based document number in the file). "
+            "Exit status: 0 valid, 1 invalid, 2 usage error."
         ),
     )
     validate.add_argument("paths", nargs="+", type=Path, metavar="PATH")

@@ -8,6 +8,7 @@ usage errors exit 2, `terminate` asks unless `-y` or stdin is not a terminal.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import shutil
@@ -185,6 +186,17 @@ def add_commands(sub: Any) -> None:
     )
 
     c = session.add_parser(
+        "watch",
+        parents=[common],
+        help="print sessions as they change (server-sent events, not polling)",
+        epilog="example: dsctl session watch --mine   (Ctrl-C stops)",
+    )
+    c.add_argument("--cluster")
+    c.add_argument("--state", help="comma-separated: " + ",".join(STATES))
+    c.add_argument("--user", help="requested by this username or e-mail")
+    c.add_argument("--mine", action="store_true", help="only your own sessions")
+    c.set_defaults(run=session_watch)
+    c = session.add_parser(
         "exec",
         parents=[common],
         help="run a command in one of the session's pods (kubectl exec)",
@@ -340,7 +352,8 @@ def _api(args: argparse.Namespace) -> Api:
 # --- sessions ----------------------------------------------------------------------------------------
 
 
-def session_list(api: Api, a: argparse.Namespace) -> int:
+def _list_params(a: argparse.Namespace) -> list[tuple[str, str]]:
+    """The list's query: repeated `state=` (checked here, as bgctl does), cluster, user, mine."""
     states = []
     for raw in (a.state or "").split(","):
         if raw.strip():
@@ -354,8 +367,32 @@ def session_list(api: Api, a: argparse.Namespace) -> int:
     params += [(k, v) for k, v in (("cluster", a.cluster), ("user", a.user)) if v]
     if a.mine:
         params.append(("mine", "true"))
-    _show_list(api.call("GET", SESSIONS, params=params), "sessions", SESSION_COLUMNS, a.output, SESSION_WIDE)
+    return params
+
+
+def session_list(api: Api, a: argparse.Namespace) -> int:
+    answer = api.call("GET", SESSIONS, params=_list_params(a))
+    _show_list(answer, "sessions", SESSION_COLUMNS, a.output, SESSION_WIDE)
     return 0
+
+
+def session_watch(api: Api, a: argparse.Namespace) -> int:
+    """One line per change (`TYPE name cluster requestedBy state`, tab-separated), or each event as JSON
+    with -o json; the stream reconnects if the server ends it; Ctrl-C stops."""
+    params = _list_params(a)
+    try:
+        while True:
+            for kind, data in api.events(f"{SESSIONS}/watch", params):
+                if a.output in ("json", "yaml"):
+                    print(json.dumps(data), flush=True)
+                    continue
+                row = data.get("session") or {"name": data.get("name", "")}
+                fields = (kind, row["name"], row.get("cluster", ""), row.get("requestedBy", ""), row.get("state", ""))
+                print("\t".join(fields), flush=True)
+            time.sleep(1)  # the server ended the stream (restart, slow reader): list and follow again
+    except KeyboardInterrupt:
+        print("Watch stopped.", file=sys.stderr)
+        return 0
 
 
 def session_create(api: Api, a: argparse.Namespace) -> int:

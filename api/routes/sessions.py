@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from temporalio.client import WorkflowExecution
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api import visibility
@@ -53,6 +58,7 @@ from workflows.models import (
 from workflows.session import DebugSessionWorkflow
 
 router = APIRouter(tags=["debug sessions"])
+WATCH_DOC = "A stream of server-sent events (text/event-stream): ADDED, MODIFIED, DELETED."
 MAX_EMPTY_BODY = 4096
 SESSION_RESPONSE: dict[str, Any] = {"response_model": DebugSessionView, "response_model_exclude_none": True}
 SessionName = Annotated[
@@ -222,10 +228,32 @@ async def _admit_and_start(
     return debug_session(session, sa.opening_status(session), warnings=list(resolution.warnings))
 
 
-@router.get("", response_model=SessionList, response_model_exclude_none=True)
-async def list_sessions(
-    who: Caller,
-    state: State,
+@dataclass(frozen=True)
+class Filters:
+    """A list's or a watch's filters, checked: canonical states, safe values."""
+
+    cluster: str | None
+    states: tuple[str, ...]
+    user: str | None
+    mine: bool
+
+    def query(self, horizon: datetime, who: Identity, admin: bool) -> str:
+        """The visibility query (a superset: `wanted` and row access decide each row)."""
+        return visibility.session_list(horizon, self.cluster, list(self.states), None if admin else who)
+
+    def wanted(self, wf: WorkflowExecution, who: Identity) -> bool:
+        """The filters on a listed row (the watch's feed lists every session, unfiltered)."""
+        attrs = wf.typed_search_attributes
+        if self.cluster and attrs.get(sa.CLUSTER) != self.cluster:
+            return False
+        if self.states and attrs.get(sa.STATE) not in self.states:
+            return False
+        if self.user and not visibility.requested_by(wf, self.user):
+            return False
+        return not self.mine or any(n and visibility.requested_by(wf, n) for n in (who.username, who.email))
+
+
+def filters(
     cluster: Annotated[
         str | None, Query(description="Only sessions on this cluster.", json_schema_extra=FILTER_SCHEMA)
     ] = None,
@@ -242,6 +270,37 @@ async def list_sessions(
         Query(description="Only sessions requested by this username or e-mail.", json_schema_extra=FILTER_SCHEMA),
     ] = None,
     mine: Annotated[bool, Query(description="Only sessions the caller requested.")] = False,
+) -> Filters:
+    states: list[str] = []
+    for raw in state_filter or []:
+        for item in raw.split(","):
+            item = item.strip()
+            if not item:
+                continue
+            canonical = next((s.value for s in SessionState if s.value.lower() == item.lower()), None)
+            if canonical is None:
+                raise ApiError(400, f"invalid state value: '{item}'")
+            if canonical not in states:
+                states.append(canonical)
+    for value in (cluster, user):
+        if value:
+            visibility.quote(value)  # the same rule for every filter value: a safe name, or 400
+    return Filters(cluster or None, tuple(states), user or None, mine)
+
+
+ListFilters = Annotated[Filters, Depends(filters)]
+
+
+def _horizon(state: ApiState) -> datetime:
+    """DEBUG_SESSION_RETENTION_PERIOD: finished sessions stay listed this long after they closed."""
+    return datetime.now(UTC) - parse_duration(state.settings.retention_period)
+
+
+@router.get("", response_model=SessionList, response_model_exclude_none=True)
+async def list_sessions(
+    who: Caller,
+    state: State,
+    wanted: ListFilters,
     limit: Annotated[
         int | None,
         Query(ge=1, le=1000, description="Read at most this many sessions (one page); `continue` fetches the next."),
@@ -257,37 +316,79 @@ async def list_sessions(
     ] = None,
 ) -> SessionList:
     """Sessions the caller may read, from visibility (never by querying every workflow)."""
-    states: list[str] = []
-    for raw in state_filter or []:
-        for item in raw.split(","):
-            item = item.strip()
-            if not item:
-                continue
-            canonical = next((s.value for s in SessionState if s.value.lower() == item.lower()), None)
-            if canonical is None:
-                raise ApiError(400, f"invalid state value: '{item}'")
-            if canonical not in states:
-                states.append(canonical)
-    if user:
-        visibility.quote(user)  # the same rule for every filter value: a safe name, or 400
-    # DEBUG_SESSION_RETENTION_PERIOD: finished sessions stay listed this long after they closed
-    horizon = datetime.now(UTC) - parse_duration(state.settings.retention_period)
     admin = bool(state.settings.admin_group_set & set(who.groups))
-    query = visibility.session_list(horizon, cluster, states, None if admin else who)
-    identities = [who.username, who.email] if mine else []
+    query = wanted.query(_horizon(state), who, admin)
     rows = []
     page, after = await visibility.page(state.client, query, limit, continue_token)
-    for i, wf in enumerate(page, 1):
-        if i % 100 == 0:
+    for n, wf in enumerate(page, 1):
+        if n % 100 == 0:
             await asyncio.sleep(0)  # a long list must not hold up the webhook's decisions
-        if user and not visibility.requested_by(wf, user):
-            continue
-        if identities and not any(i and visibility.requested_by(wf, i) for i in identities):
-            continue
-        row = visibility.summary(wf, who, admin, state.pods)
+        row = visibility.summary(wf, who, admin, state.pods) if wanted.wanted(wf, who) else None
         if row is not None:
             rows.append(row)
     return SessionList(sessions=rows, total=len(rows), continue_=after)
+
+
+KEEP_ALIVE = 15.0
+"""Seconds between comments on a quiet watch (proxies close idle connections)."""
+
+
+@router.get(
+    "/watch",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": WATCH_DOC}},
+)
+async def watch_sessions(who: Caller, state: State, wanted: ListFilters) -> StreamingResponse:
+    """Server-sent events: first an ADDED for every session of the list, then ADDED, MODIFIED and DELETED
+    as they change (within about a second). Each event's data is `{"type": ..., "session": <list row>}`
+    (`{"name": ...}` for DELETED)."""
+    feed = state.feed
+    if feed is None:
+        raise ApiError(503, "watching is not available in this process")
+    admin = bool(state.settings.admin_group_set & set(who.groups))
+    queue = feed.subscribe()
+    try:
+        current = [wf async for wf in state.client.list_workflows(wanted.query(_horizon(state), who, admin))]
+    except BaseException:
+        feed.unsubscribe(queue)
+        raise
+
+    def event(kind: str, body: dict[str, Any]) -> str:
+        return f"event: {kind}\ndata: {json.dumps({'type': kind, **body})}\n\n"
+
+    async def stream() -> AsyncIterator[str]:
+        shown: set[str] = set()
+        try:
+            for wf in current:
+                row = visibility.summary(wf, who, admin, state.pods) if wanted.wanted(wf, who) else None
+                if row is not None:
+                    shown.add(row.name)
+                    yield event("ADDED", {"session": row.model_dump(mode="json", by_alias=True, exclude_none=True)})
+            yield ": listed\n\n"
+            while True:
+                try:
+                    kind, item = await asyncio.wait_for(queue.get(), KEEP_ALIVE)
+                except TimeoutError:
+                    if queue not in feed.subscribers:
+                        return  # dropped for not keeping up: the client reconnects and lists again
+                    yield ": keep-alive\n\n"
+                    continue
+                name = item if isinstance(item, str) else item.id
+                row = None
+                if not isinstance(item, str) and wanted.wanted(item, who):
+                    row = visibility.summary(item, who, admin, state.pods)
+                if row is None:
+                    if name in shown:  # gone, or no longer one the caller may see
+                        shown.discard(name)
+                        yield event("DELETED", {"name": name})
+                    continue
+                kind = "MODIFIED" if name in shown else "ADDED"
+                shown.add(name)
+                yield event(kind, {"session": row.model_dump(mode="json", by_alias=True, exclude_none=True)})
+        finally:
+            feed.unsubscribe(queue)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/{name}", **SESSION_RESPONSE, responses=errors(403, 404, 502))

@@ -47,6 +47,9 @@ def test_every_ok_response_has_a_schema_with_properties(document: dict[str, Any]
     schemas = document["components"]["schemas"]
     for path, method, op in operations(document):
         ok = op["responses"].get("200") or op["responses"]["201"]
+        if "text/event-stream" in ok["content"]:
+            assert path.endswith("/watch"), path  # the one stream: its events are described in words
+            continue
         schema = ok["content"]["application/json"]["schema"]
         target = schemas[schema["$ref"].rsplit("/", 1)[1]] if "$ref" in schema else schema
         assert target.get("properties"), (method, path, schema)

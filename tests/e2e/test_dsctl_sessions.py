@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import yaml
@@ -149,3 +150,33 @@ def test_contexts_and_login(tmp_path: Path) -> None:
         assert run("session", "list", "--context", "dev").returncode == 0
         missing = run("config", "use-context", "nope")
         assert (missing.returncode, "no context" in missing.stderr) == (1, True)
+
+
+def test_watch_streams_a_state_change_within_a_second(tmp_path: Path) -> None:
+    """`dsctl session watch -o json` over server-sent events: the sessions first, then each change."""
+    with dev_stack(tmp_path) as stack:
+        name = ok(stack, "sam", "session", "create", "--template", "network-debug", "--cluster", "prod-eu",
+                  "--reason", "watch me", "-o", "name").strip()  # fmt: skip
+        env = {**os.environ, "DSCTL_SERVER": stack.api, "DSCTL_TOKEN": TOKENS["sam"]}
+        watch = subprocess.Popen(
+            [DSCTL, "session", "watch", "--mine", "-o", "json"], env=env, stdout=subprocess.PIPE, text=True
+        )
+        try:
+            assert watch.stdout is not None
+            first = json.loads(watch.stdout.readline())
+            assert (first["type"], first["session"]["name"]) == ("ADDED", name)
+            time.sleep(1.5)  # the feed has listed once: what follows is a change
+            approved_at = time.monotonic()
+            ok(stack, "lena", "session", "approve", name, "--reason", "go")
+            seen: dict[str, float] = {}
+            while "Active" not in seen:
+                event = json.loads(watch.stdout.readline())
+                assert event["type"] == "MODIFIED", event
+                seen.setdefault(event["session"]["state"], time.monotonic() - approved_at)
+            print("seconds from approve to each state seen:", seen)
+            # the approval is recorded at once; Active follows the deploy; each is seen within about a second
+            assert min(seen.values()) < 2.0, seen
+        finally:
+            watch.terminate()
+            watch.wait(10)
+            watch.stdout.close() if watch.stdout else None

@@ -19,9 +19,9 @@ ST = str(REPO / ".venv" / "bin" / "st")
 
 def test_schemathesis_finds_no_contract_failure(tmp_path: Path) -> None:
     with dev_stack(tmp_path) as stack:
-        operations = sum(
-            len(methods) for methods in httpx.get(f"{stack.api}/openapi.json", timeout=10).json()["paths"].values()
-        )
+        paths = httpx.get(f"{stack.api}/openapi.json", timeout=10).json()["paths"]
+        # the watch streams are left out by schemathesis.toml (an open stream is not request-response)
+        operations = sum(len(methods) for path, methods in paths.items() if not path.endswith("/watch"))
         done = subprocess.run(
             [ST, "run", f"{stack.api}/openapi.json", "--checks", "all", "--max-examples", "15", "--seed", "1",
              # one worker: hypothesis's lambda cache is not thread-safe (a KeyError inside schemathesis)
