@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from cli import remote
+from cli import completion, remote
 from domain.catalog.catalog import LoadResult, Source, load_catalog, template_diagnostics
 from domain.catalog.requests import request_findings
 from domain.diagnostics import Diagnostic
@@ -84,6 +84,14 @@ def _parser() -> argparse.ArgumentParser:
         "--set", action="append", default=[], metavar="KEY=VALUE", help="an extraDeployValues entry (repeatable)"
     )
     remote.add_commands(sub)
+    completion_cmd = sub.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description="Print the completion script for bash, zsh or fish (session and template names are "
+        "completed from the API).",
+        epilog="example: source <(dsctl completion bash)",
+    )
+    completion_cmd.add_argument("shell", choices=("bash", "zsh", "fish"))
     dev = sub.add_parser(
         "dev",
         help="run the whole stack locally (Temporal dev server, worker, API, optional simulated clusters)",
@@ -204,6 +212,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.after_dashes = after_dashes
     if hasattr(args, "run"):
         return remote.run(args)
+    if args.command == "completion":
+        print(completion.script(args.shell, _parser()), end="")
+        return EXIT_VALID
     if args.command == "validate":
         return validate(args.paths, args.strict, args.quiet, args.catalog)
     if args.command == "preview":

@@ -180,3 +180,33 @@ def test_watch_streams_a_state_change_within_a_second(tmp_path: Path) -> None:
             watch.terminate()
             watch.wait(10)
             watch.stdout.close() if watch.stdout else None
+
+
+def complete(stack: DevStack, shell_script: str, *words: str) -> list[str]:
+    """What bash completes for `dsctl WORDS...` (the last word being completed) with the generated script."""
+    quoted = " ".join(f"'{w}'" for w in ("dsctl", *words))
+    program = f"""{shell_script}
+COMP_WORDS=({quoted}); COMP_CWORD={len(words)}; _dsctl; printf '%s\\n' "${{COMPREPLY[@]}}"
+"""
+    env = {**os.environ, "DSCTL_SERVER": stack.api, "DSCTL_TOKEN": TOKENS["sam"],
+           "PATH": f"{Path(DSCTL).parent}:{os.environ['PATH']}"}  # fmt: skip
+    done = subprocess.run(["bash", "-c", program], env=env, capture_output=True, text=True, timeout=60, check=True)
+    return done.stdout.split()
+
+
+def test_completion_scripts_complete_commands_options_and_names(tmp_path: Path) -> None:
+    with dev_stack(tmp_path) as stack:
+        name = ok(stack, "sam", "session", "create", "--template", "network-debug", "--cluster", "prod-eu",
+                  "-o", "name").strip()  # fmt: skip
+        bash = ok(stack, None, "completion", "bash")
+        assert complete(stack, bash, "ses") == ["session"]
+        assert "renew" in complete(stack, bash, "session", "")
+        assert complete(stack, bash, "session", "renew", "x", "--ext") == ["--extend-by"]
+        assert complete(stack, bash, "validate", "--str") == ["--strict"]
+        assert name in complete(stack, bash, "session", "get", "")  # from the API
+        assert "network-debug" in complete(stack, bash, "template", "clusters", "net")
+        zsh = ok(stack, None, "completion", "zsh")
+        assert zsh.startswith("autoload -U +X bashcompinit && bashcompinit")
+        fish = ok(stack, None, "completion", "fish")
+        assert 'complete -c dsctl -n "__fish_use_subcommand" -a "validate preview session' in fish
+        assert "(dsctl session list -o name 2>/dev/null)" in fish
