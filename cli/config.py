@@ -36,6 +36,10 @@ class Context:
     server: str = ""
     token: str = ""
     clusters: dict[str, dict[str, str]] = field(default_factory=dict)
+    refresh_token: str = ""
+    """Set by a device login: renews `token` before it expires."""
+    issuer: str = ""
+    client_id: str = ""
 
 
 @dataclass
@@ -71,6 +75,9 @@ def load() -> Config:
                 server=str(raw.get("server") or ""),
                 token=str(raw.get("token") or ""),
                 clusters={str(k): {kk: str(vv) for kk, vv in (v or {}).items()} for k, v in clusters.items()},
+                refresh_token=str(raw.get("refresh-token") or ""),
+                issuer=str(raw.get("issuer") or ""),
+                client_id=str(raw.get("client-id") or ""),
             )
         )
     return Config(current=str(doc.get("current-context") or ""), contexts=contexts)
@@ -82,11 +89,17 @@ def save(config: Config) -> Path:
     file.parent.mkdir(parents=True, exist_ok=True)
     doc: dict[str, Any] = {
         "current-context": config.current,
-        "contexts": [
-            {"name": c.name, "server": c.server, "token": c.token, **({"clusters": c.clusters} if c.clusters else {})}
-            for c in config.contexts
-        ],
+        "contexts": [_context_doc(c) for c in config.contexts],
     }
     file.write_text(yaml.safe_dump(doc, sort_keys=False))
     file.chmod(0o600)
     return file
+
+
+def _context_doc(c: Context) -> dict[str, Any]:
+    doc: dict[str, Any] = {"name": c.name, "server": c.server, "token": c.token}
+    if c.refresh_token:
+        doc.update({"refresh-token": c.refresh_token, "issuer": c.issuer, "client-id": c.client_id})
+    if c.clusters:
+        doc["clusters"] = c.clusters
+    return doc

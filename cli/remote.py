@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from cli import config, output
+from cli import login as login_flow
 from cli.client import DEFAULT_SERVER, Api, CliError
 
 SESSIONS = "/api/v1/debug-sessions"
@@ -243,6 +244,8 @@ def add_commands(sub: Any) -> None:
         help="store a token in the current (or --context) context after checking it against the API",
         epilog='example: dsctl login --token "$(cat token)"',
     )
+    c.add_argument("--issuer", help="OIDC issuer for the device login (default: the one the API announces)")
+    c.add_argument("--client-id", help="OIDC client for the device login (default: the one the API announces)")
     c.set_defaults(run=login, creates_context=True)
 
     template = sub.add_parser("template", help="session templates you may use").add_subparsers(
@@ -340,12 +343,19 @@ def run(args: argparse.Namespace) -> int:
 
 def _api(args: argparse.Namespace) -> Api:
     """Flags, then the environment, then the dsctl config's context."""
-    context = config.load().context(getattr(args, "context", None))
+    stored = config.load()
+    context = stored.context(getattr(args, "context", None))
     if getattr(args, "context", None) and context is None and not getattr(args, "creates_context", False):
         raise CliError(f'no context "{args.context}" in {config.path()}', 2)
+    token = args.token or os.environ.get("DSCTL_TOKEN")
+    if token is None and context is not None and context.refresh_token and login_flow.expires_soon(context.token):
+        fresh = login_flow.refresh(context.issuer, context.client_id, context.refresh_token)
+        context.token = fresh["access_token"]
+        context.refresh_token = fresh.get("refresh_token", context.refresh_token)
+        config.save(stored)
     return Api.from_args(
         args.server or os.environ.get("DSCTL_SERVER") or (context.server if context else None),
-        args.token or os.environ.get("DSCTL_TOKEN") or (context.token if context else None),
+        token or (context.token if context else None),
     )
 
 
@@ -702,8 +712,18 @@ def config_set_context(api: Api, a: argparse.Namespace) -> int:
 
 
 def login(api: Api, a: argparse.Namespace) -> int:
+    """`--token`: store it; otherwise the device flow against the issuer the API announces (or --issuer)."""
+    refresh_token = issuer = client_id = ""
     if not a.token:
-        raise CliError("dsctl login needs --token (the OIDC device flow is not implemented yet)", 2)
+        announced = api.call("GET", "/api/config").get("frontend", {})
+        issuer = a.issuer or announced.get("oidcAuthority") or ""
+        client_id = a.client_id or announced.get("oidcClientID") or ""
+        if not issuer or not client_id:
+            raise CliError(
+                f"{api.server} announces no OIDC login: use dsctl login --token, or --issuer and --client-id"
+            )
+        tokens = login_flow.device_login(issuer, client_id)
+        api.token, refresh_token = tokens["access_token"], tokens.get("refresh_token", "")
     api.call("GET", SESSIONS, params={"limit": "1"})  # the token works against this server, or CliError
     current = config.load()
     name = a.context or current.current or "default"
@@ -711,7 +731,8 @@ def login(api: Api, a: argparse.Namespace) -> int:
     if context is None:
         context = config.Context(name=name)
         current.contexts.append(context)
-    context.server, context.token = api.server, a.token
+    context.server, context.token = api.server, api.token
+    context.refresh_token, context.issuer, context.client_id = refresh_token, issuer, client_id
     current.current = current.current or name
     file = config.save(current)
     print(f'Logged in to {api.server}; token stored in context "{name}" ({file}).')

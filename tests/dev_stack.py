@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -36,9 +37,10 @@ class DevStack:
 
 
 @contextmanager
-def dev_stack(tmp_path: Path) -> Iterator[DevStack]:
+def dev_stack(tmp_path: Path, env: dict[str, str] | None = None) -> Iterator[DevStack]:
     """Start `dsctl dev --simulate` with the demo catalog in `tmp_path`; stop it (Ctrl-C) on exit. The
-    caller reads `proc.returncode` and the rest of its output afterwards if it wants to check the stop."""
+    caller reads `proc.returncode` and the rest of its output afterwards if it wants to check the stop.
+    `env` is added to the stack's environment (e.g. the API's OIDC settings)."""
     catalog = tmp_path / "catalog"
     catalog.mkdir()
     for f in (REPO / "deploy" / "demo-catalog").glob("*.yaml"):
@@ -49,7 +51,7 @@ def dev_stack(tmp_path: Path) -> Iterator[DevStack]:
         [DSCTL, "dev", "--simulate", "--catalog", str(catalog), "--tokens", str(REPO / "deploy" / "demo-tokens.yaml"),
          "--state-dir", str(tmp_path / "state"), "--api-port", str(api_port), "--temporal-port", str(temporal_port),
          "--ui-port", str(ui_port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO, env={**os.environ, **(env or {})},
     )  # fmt: skip
     try:
         assert proc.stdout is not None

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from tests.dev_stack import DSCTL, DevStack, dev_stack
+from tests.oidc_issuer import Issuer
 
 TOKENS = {"sam": "dev-sam-token", "lena": "dev-lena-token", "dave": "dev-dave-token"}
 
@@ -210,3 +211,40 @@ def test_completion_scripts_complete_commands_options_and_names(tmp_path: Path) 
         fish = ok(stack, None, "completion", "fish")
         assert 'complete -c dsctl -n "__fish_use_subcommand" -a "validate preview session' in fish
         assert "(dsctl session list -o name 2>/dev/null)" in fish
+
+
+def test_device_login_against_a_local_issuer_then_refresh(tmp_path: Path) -> None:
+    """`dsctl login` runs the device flow against the issuer the API announces (/api/config), stores the
+    tokens, and renews the access token from the refresh token once it is about to expire."""
+    claims = {"preferred_username": "sam", "email": "sam@example.com", "groups": ["sre-team"]}
+    with Issuer(claims, approve_after=2, token_ttl=300) as issuer:
+        oidc = {"DEBUG_SESSION_OIDC_ISSUER": issuer.url, "DEBUG_SESSION_OIDC_JWKS_URL": f"{issuer.url}/jwks",
+                "DEBUG_SESSION_OIDC_CLIENT_ID": "dsctl"}  # fmt: skip
+        with dev_stack(tmp_path, env=oidc) as stack:
+            env = {**os.environ, "DSCTL_CONFIG": str(tmp_path / "dsctl.yaml")}
+            env.pop("DSCTL_TOKEN", None)
+            env.pop("DSCTL_SERVER", None)
+
+            def run(*args: str) -> subprocess.CompletedProcess[str]:
+                return subprocess.run([DSCTL, *args], env=env, capture_output=True, text=True, timeout=60, check=False)
+
+            done = run("login", "--server", stack.api)
+            assert done.returncode == 0, done.stderr
+            assert f"To log in, open {issuer.url}/activate?code=ABCD-EFGH and enter the code ABCD-EFGH" in done.stderr
+            stored = yaml.safe_load((tmp_path / "dsctl.yaml").read_text())["contexts"][0]
+            assert (stored["issuer"], stored["client-id"]) == (issuer.url, "dsctl")
+            created = run("session", "create", "--template", "network-debug", "--cluster", "prod-eu", "-o", "json")
+            assert created.returncode == 0, created.stderr
+            assert json.loads(created.stdout)["spec"]["requestedBy"] == "sam"  # the identity in the issued token
+            assert issuer.refreshes == 0  # a token with minutes to live is used as it is
+            # the stored token is now about to expire (10 s left, inside dsctl's 30 s margin)
+            issuer.token_ttl = 10
+            config = yaml.safe_load((tmp_path / "dsctl.yaml").read_text())
+            config["contexts"][0]["token"] = issuer.tokens()["access_token"]
+            (tmp_path / "dsctl.yaml").write_text(yaml.safe_dump(config))
+            issuer.token_ttl = 300
+            listed = run("session", "list", "-o", "name")
+            assert listed.returncode == 0, listed.stderr
+            assert issuer.refreshes == 1  # renewed before use
+            renewed = yaml.safe_load((tmp_path / "dsctl.yaml").read_text())["contexts"][0]["token"]
+            assert renewed not in (stored["token"], config["contexts"][0]["token"])
