@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 DEFAULT_SERVER = "http://127.0.0.1:8080"
+LOGIN_HINT = "run dsctl login, or set DSCTL_TOKEN or pass --token"
 
 
 class CliError(Exception):
@@ -52,7 +53,7 @@ class Api:
         except httpx.HTTPError as exc:
             raise CliError(f"cannot reach the Debug Sessions API at {self.server}: {exc}") from exc
         if resp.status_code == 401:
-            raise CliError(f"not authenticated ({_message(resp)}): set DSCTL_TOKEN or pass --token with a valid token")
+            raise CliError(f"not authenticated ({_message(resp)}): {LOGIN_HINT}")
         if resp.status_code >= 400:
             raise CliError(_message(resp))
         return resp.json()
@@ -66,7 +67,7 @@ class Api:
                 if resp.status_code >= 400:
                     resp.read()
                     if resp.status_code == 401:
-                        raise CliError(f"not authenticated ({_message(resp)}): set DSCTL_TOKEN or pass --token")
+                        raise CliError(f"not authenticated ({_message(resp)}): {LOGIN_HINT}")
                     raise CliError(_message(resp))
                 kind, data = "", ""
                 for line in resp.iter_lines():

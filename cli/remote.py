@@ -276,6 +276,15 @@ def add_commands(sub: Any) -> None:
     c.add_argument("--binding")
     c.set_defaults(run=template_clusters)
 
+    c = template.add_parser(
+        "bindings",
+        parents=[common],
+        help="the bindings that offer a template on a cluster",
+        epilog="example: dsctl template bindings network-debug prod-eu",
+    )
+    c.add_argument("name")
+    c.add_argument("cluster")
+    c.set_defaults(run=template_bindings)
     pods = sub.add_parser("pod-template", help="debug pod templates").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
@@ -304,6 +313,8 @@ def add_commands(sub: Any) -> None:
     c.add_argument("--image", required=True)
     c.add_argument("--container", default="debug")
     c.add_argument("--command", nargs="+")
+    c.add_argument("--run-as-user", type=int, metavar="UID", help="run as this non-root user (runAsNonRoot too)")
+    c.add_argument("--security-context", metavar="JSON", help="the container's securityContext, as JSON")
     c.set_defaults(run=kubectl_inject)
     c = kubectl.add_parser(
         "copy-pod",
@@ -536,6 +547,38 @@ def template_clusters(api: Api, a: argparse.Namespace) -> int:
     return 0
 
 
+def template_bindings(api: Api, a: argparse.Namespace) -> int:
+    """The binding options of one cluster of a template, as bgctl's `template bindings` shows them."""
+    answer = api.call("GET", f"{TEMPLATES}/{a.name}/clusters")
+    cluster = next((c for c in answer.get("clusters") or [] if c["name"] == a.cluster), None)
+    if cluster is None:
+        raise CliError(f"cluster '{a.cluster}' not found for template '{a.name}'")
+    options = cluster.get("bindingOptions") or []
+    if a.output in ("json", "yaml"):
+        output.dump(options, a.output)
+        return 0
+    if not options:
+        print(f"No binding options available for cluster '{a.cluster}'. Using template defaults.")
+        return 0
+    print(f"Binding options for cluster '{a.cluster}':")
+
+    def approval(o: dict[str, Any]) -> str:
+        decided = o.get("approval") or {}
+        return "auto" if decided.get("canAutoApprove") else ("yes" if decided.get("required") else "no")
+
+    output.table(options, [
+        ("BINDING", lambda o: f"{o['bindingRef']['namespace']}/{o['bindingRef']['name']}"),
+        ("DISPLAY_NAME", lambda o: o.get("displayName", "")),
+        ("MAX_DURATION", lambda o: (o.get("constraints") or {}).get("maxDuration", "")),
+        ("NAMESPACE", lambda o: (o.get("namespaceConstraints") or {}).get("defaultNamespace", "")),
+        ("SCHEDULING", lambda o: f"{len((o.get('schedulingOptions') or {}).get('options') or [])} options"
+         if (o.get("schedulingOptions") or {}).get("options") else ""),
+        ("IMPERSONATION", lambda o: (o.get("impersonation") or {}).get("serviceAccount", "")),
+        ("APPROVAL", approval),
+    ])  # fmt: skip
+    return 0
+
+
 def _show_list(
     answer: dict[str, Any], key: str, columns: list[output.Column], fmt: str, wide: list[output.Column] | None = None
 ) -> None:
@@ -567,6 +610,16 @@ def kubectl_inject(api: Api, a: argparse.Namespace) -> int:
     body: dict[str, Any] = {"namespace": a.namespace, "podName": a.pod, "containerName": a.container, "image": a.image}
     if a.command:
         body["command"] = a.command
+    context: dict[str, Any] = {}
+    if a.security_context:
+        try:
+            context = json.loads(a.security_context)
+        except ValueError as exc:
+            raise CliError(f"--security-context is not JSON: {exc}", 2) from exc
+    if a.run_as_user is not None:
+        context.update(runAsNonRoot=True, runAsUser=a.run_as_user)
+    if context:
+        body["securityContext"] = context
     _message(api.call("POST", f"{SESSIONS}/{a.name}/injectEphemeralContainer", json=body), a.output)
     return 0
 

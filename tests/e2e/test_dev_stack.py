@@ -83,6 +83,10 @@ def test_dev_stack_walkthrough(tmp_path: Path) -> None:
         out = run_readme_block("### A session, end to end, with dsctl", api_port, clusters)
         assert "session renewed successfully" in out
         assert "Terminated" in out
+        out = run_readme_block("### kubectl-debug operations, with dsctl", api_port, clusters)
+        for said in ("Ephemeral container 'dbg' injected", "pod copy created successfully",
+                     "node debug pod created successfully", "Terminated"):  # fmt: skip
+            assert said in out, out
         out = run_readme_block("### kubectl-debug operations, with curl", api_port, clusters)
         for said in (
             "Ephemeral container 'dbg' injected",

@@ -248,3 +248,29 @@ def test_device_login_against_a_local_issuer_then_refresh(tmp_path: Path) -> Non
             assert issuer.refreshes == 1  # renewed before use
             renewed = yaml.safe_load((tmp_path / "dsctl.yaml").read_text())["contexts"][0]["token"]
             assert renewed not in (stored["token"], config["contexts"][0]["token"])
+
+
+def test_reject_invitations_and_the_catalog_commands(tmp_path: Path) -> None:
+    with dev_stack(tmp_path) as stack:
+        rejected_name = ok(stack, "sam", "session", "create", "--template", "network-debug", "--cluster", "prod-eu",
+                           "-o", "name").strip()  # fmt: skip
+        rejected = json.loads(
+            ok(stack, "lena", "session", "reject", rejected_name, "--reason", "not now", "-o", "json")
+        )
+        assert rejected["status"]["approval"]["rejectedBy"] == "lena"
+        shared = ok(stack, "sam", "session", "create", "--template", "hybrid-debug", "--cluster", "dev-1", "--wait",
+                    "-o", "name").strip()  # fmt: skip
+        invited = ok(stack, "sam", "session", "invite", shared, "dave@example.com")
+        assert invited.strip() == "users invited"
+        assert ok(stack, "dave", "session", "join", shared).strip() == "successfully joined session"
+        assert ok(stack, "dave", "session", "leave", shared).strip() == "successfully left session"
+        template = yaml.safe_load(ok(stack, "sam", "template", "get", "network-debug", "-o", "yaml"))
+        assert template["name"] == "network-debug"
+        bindings = ok(stack, "sam", "template", "bindings", "network-debug", "prod-eu").splitlines()
+        assert bindings[0] == "Binding options for cluster 'prod-eu':"
+        assert bindings[1].split()[0] == "BINDING"
+        assert bindings[2].split()[0] == "breakglass/sre-production-access"
+        unknown = dsctl(stack, "sam", "template", "bindings", "network-debug", "nowhere")
+        assert unknown.stderr.strip() == "error: cluster 'nowhere' not found for template 'network-debug'"
+        pod_template = json.loads(ok(stack, "sam", "pod-template", "get", "minimal-debug-pod", "-o", "json"))
+        assert pod_template["name"] == "minimal-debug-pod"
