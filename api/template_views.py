@@ -150,11 +150,10 @@ class BindingRefView(ApiModel):
     display_name_prefix: str | None = None
 
 
-class BindingOptionView(ApiModel):
-    """One binding offering the cluster, with the settings a session through it gets."""
+class SessionSettingsView(ApiModel):
+    """What a session through a binding (or the template alone) gets: limits, scheduling, namespaces,
+    impersonation, approval, reasons, notification."""
 
-    binding_ref: BindingRefView
-    display_name: str = Field(description="The binding's effective display name.")
     constraints: ConstraintsView
     scheduling_constraints: SchedulingSummary | None = None
     scheduling_options: SchedulingOptionsView | None = None
@@ -167,7 +166,14 @@ class BindingOptionView(ApiModel):
     notification: NotificationView | None = None
 
 
-class AvailableClusterView(ApiModel):
+class BindingOptionView(SessionSettingsView):
+    """One binding offering the cluster, with the settings a session through it gets."""
+
+    binding_ref: BindingRefView
+    display_name: str = Field(description="The binding's effective display name.")
+
+
+class AvailableClusterView(SessionSettingsView):
     """A ready cluster the caller can request the template for. The top-level settings are those of the
     first binding (`bindingRef`), or the template's own when no binding offers the cluster."""
 
@@ -182,16 +188,6 @@ class AvailableClusterView(ApiModel):
     binding_options: list[BindingOptionView] | None = Field(
         default=None, description="Every binding offering this cluster to the caller, the default first."
     )
-    constraints: ConstraintsView
-    scheduling_constraints: SchedulingSummary | None = None
-    scheduling_options: SchedulingOptionsView | None = None
-    namespace_constraints: NamespaceConstraintsView | None = None
-    impersonation: ImpersonationView | None = None
-    required_auxiliary_resource_categories: list[str] | None = None
-    approval: ApprovalView
-    request_reason: ReasonView | None = None
-    approval_reason: ReasonView | None = None
-    notification: NotificationView | None = None
     status: ClusterStatusView | None = None
 
 
