@@ -17,6 +17,7 @@ from api.admission_guard import AdmissionGuard
 from api.auth import load_tokens
 from api.cluster_health import ClusterHealth
 from api.deps import ApiState
+from api.metrics import ApiMetrics, RequestMetrics
 from api.oidc import OidcConfig, OidcVerifier
 from api.pod_tracker import PodTracker
 from api.routes import authorize, config, health, kubectl_debug, sessions, templates
@@ -92,7 +93,9 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
             tokens=tokens,
             oidc=oidc,
             feed=SessionFeed(temporal),
+            metrics=metrics,
         )
+        metrics.watch_index(lambda: index.refreshed_at.timestamp() if index.refreshed_at else None)
         log.info(
             "API ready: catalog %s, %d tokens, Temporal %s",
             settings.catalog_dir,
@@ -118,6 +121,9 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
     errors.install(app)
     openapi.install(app)
     app.add_middleware(errors.Deadline, seconds=settings.request_timeout)
+    metrics = ApiMetrics()
+    app.state.metrics = metrics
+    app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: it also sees the deadline's 503s
     app.include_router(health.router)
     app.include_router(config.router)
     for prefix in TEMPLATE_PREFIXES:

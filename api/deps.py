@@ -11,6 +11,7 @@ from temporalio.client import Client
 from api.admission_guard import AdmissionGuard
 from api.cluster_health import ClusterHealth
 from api.errors import ApiError
+from api.metrics import ApiMetrics
 from api.oidc import OidcVerifier
 from api.pod_tracker import PodTracker
 from api.session_feed import SessionFeed
@@ -38,6 +39,8 @@ class ApiState:
     oidc: OidcVerifier | None = None
     feed: SessionFeed | None = None
     """Session changes for watchers (built by the lifespan)."""
+    metrics: ApiMetrics = field(default_factory=ApiMetrics)
+    """The app's Prometheus metrics (api/metrics.py)."""
 
 
 def get_state(request: Request) -> ApiState:

@@ -11,13 +11,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Route, compile_path
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
+from api import routing
 from domain.resolution.errors import AdmissionError
 
 log = logging.getLogger("debug_sessions.api")
@@ -165,9 +165,7 @@ def allowed_methods(request: Request) -> list[str]:
     """Every method some route serves at this path (RFC 9110: a 405 lists them in Allow). Starlette names
     only the first route whose path matched, and a path such as /api/v1/debug-sessions has two."""
     methods: set[str] = set()
-    for context in iter_route_contexts(request.app.routes):
-        route = context.original_route
-        path = context.path
-        if isinstance(route, Route) and route.methods and path and compile_path(path)[0].match(request.scope["path"]):
+    for route, pattern, _ in routing.templates(request.app):
+        if isinstance(route, Route) and route.methods and pattern.match(request.scope["path"]):
             methods |= route.methods
     return sorted(methods)

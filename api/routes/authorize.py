@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,10 +63,13 @@ async def authorize(cluster: str, request: Request, state: State) -> ReviewAnswe
         raise ApiError(400, f"invalid SubjectAccessReview: {where}: {first['msg']}") from exc
     if review.kind != "SubjectAccessReview" or review.api_version not in API_VERSIONS:
         raise ApiError(400, f"invalid SubjectAccessReview: expected kind SubjectAccessReview of {API_VERSIONS[0]}")
+    started = time.perf_counter()
     attrs = review.spec.resource_attributes
     pod = f"{attrs.namespace}/{attrs.name}" if attrs is not None else ""
     sessions = state.index.sessions(cluster, pod, state.pods.session_of(cluster, pod))
     decision = decide(sessions, cluster, review.spec, datetime.now(UTC))
+    state.metrics.decisions.labels(cluster, "allowed" if decision.allowed else "no_opinion").inc()
+    state.metrics.decision_seconds.observe(time.perf_counter() - started)
     return ReviewAnswer(
         api_version=review.api_version, status=ReviewStatus(allowed=decision.allowed, reason=decision.reason)
     )

@@ -225,6 +225,7 @@ async def _admit_and_start(
         raise ApiError(409, "session already exists") from exc
     binding = session.binding.ref if session.binding else ""
     held.started = RecentStart(name=session.name, binding=binding, requester=session.requester.username)
+    state.metrics.created.labels(session.cluster.name, session.template_name).inc()
     return debug_session(session, sa.opening_status(session), warnings=list(resolution.warnings))
 
 
@@ -434,6 +435,10 @@ async def _decide(
             s, st, actor, reason, now, rejecting=rejecting, timeout=state.settings.approval_timeout_delta
         ),
     )
+    if rejecting:
+        state.metrics.rejected.labels(session.cluster.name, "user_rejected").inc()
+    else:
+        state.metrics.approved.labels(session.cluster.name, "user").inc()
     return _view(session, status, who)
 
 
@@ -483,6 +488,7 @@ async def terminate(name: SessionName, request: Request, who: Caller, state: Sta
         TerminateInput(actor=actor),
         lambda s, st, now: policy.check_terminate(s, st, actor, now),
     )
+    state.metrics.terminated.labels(session.cluster.name, "user_terminated").inc()
     return _view(session, status, who)
 
 

@@ -13,6 +13,7 @@ import httpx
 import pytest
 import pytest_asyncio
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
 from api.settings import ApiSettings
@@ -557,3 +558,48 @@ async def test_the_list_pages_with_limit_and_continue(api: httpx.AsyncClient) ->
     assert (bad.status_code, bad.json()["error"]) == (400, "invalid continue token")
     too_many = await api.get("/api/debugSessions", params={"limit": "5000"}, headers=auth("dave"))
     assert too_many.status_code == 400
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Prometheus text as {(sample name, labels): value}, parsed by prometheus_client's own parser."""
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+async def test_metrics_count_what_happens(api: httpx.AsyncClient) -> None:
+    """/metrics (public, Prometheus text) moves with creates, approvals, terminations, webhook decisions and
+    every request."""
+    before = samples((await api.get("/metrics")).text)
+    resp = await api.post(
+        "/api/v1/debug-sessions",
+        json={"templateRef": "network-debug", "cluster": "prod-eu", "reason": "metrics"},
+        headers=auth("sam"),
+    )
+    name = resp.json()["metadata"]["name"]
+    await wait_for(api, name, "sam", "PendingApproval")
+    assert (await api.post(f"/api/v1/debug-sessions/{name}/approve", json={}, headers=auth("lena"))).status_code == 200
+    await wait_for(api, name, "sam", "Active")
+    assert (await api.post(f"/api/v1/debug-sessions/{name}/terminate", headers=auth("sam"))).status_code == 200
+    review = {"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
+              "spec": {"user": "sam", "resourceAttributes": {"namespace": "x", "verb": "create", "resource": "pods",
+                                                              "subresource": "exec", "name": "nope"}}}  # fmt: skip
+    await api.post("/api/v1/authorize/prod-eu", json=review)
+    resp = await api.get("/metrics")
+    assert resp.headers["content-type"].startswith("text/plain")
+    after = samples(resp.text)
+
+    def moved(name: str, **labels: str) -> float:
+        key = (name, tuple(sorted(labels.items())))
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    assert moved("breakglass_debug_sessions_created_total", cluster="prod-eu", template="network-debug") == 1
+    assert moved("breakglass_debug_session_approved_total", cluster="prod-eu", approver_type="user") == 1
+    assert moved("breakglass_debug_sessions_terminated_total", cluster="prod-eu", reason="user_terminated") == 1
+    assert moved("debug_sessions_webhook_decisions_total", cluster="prod-eu", result="no_opinion") == 1
+    route = "/api/v1/debug-sessions/{name}/approve"
+    assert moved("debug_sessions_http_requests_total", method="POST", route=route, status="200") == 1
+    assert moved("debug_sessions_http_request_duration_seconds_count", method="POST", route=route) == 1
+    assert 0 <= after[("debug_sessions_webhook_index_age_seconds", ())] < 30
