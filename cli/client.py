@@ -1,14 +1,14 @@
 """The API as the CLI sees it: where it is, who you are, and its errors as one line.
 
-`--server` / `DSCTL_SERVER` (default `http://127.0.0.1:8080`, what `dsctl dev` serves) and `--token` /
-`DSCTL_TOKEN`. Every failure is a `CliError`: the API's error envelope as `error: <message>` (exit 1), a 401
-with how to authenticate, an unreachable server with its address.
+Where the server and the token come from (flags, environment, context) is decided in one place,
+`cli.remote._api`; the default server is `http://127.0.0.1:8080`, what `dsctl dev` serves. Every failure
+is a `CliError`: the API's error envelope as `error: <message>` (exit 1), a 401 with how to authenticate,
+an unreachable server with its address.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -35,13 +35,6 @@ class Api:
     server: str
     token: str
     timeout: float = 30.0
-
-    @classmethod
-    def from_args(cls, server: str | None, token: str | None) -> Api:
-        return cls(
-            server=(server or os.environ.get("DSCTL_SERVER") or DEFAULT_SERVER).rstrip("/"),
-            token=token or os.environ.get("DSCTL_TOKEN") or "",
-        )
 
     def call(self, method: str, path: str, *, json: Any = None, params: Any = None) -> Any:
         """The decoded JSON answer of a 2xx; CliError otherwise."""

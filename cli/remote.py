@@ -364,10 +364,8 @@ def _api(args: argparse.Namespace) -> Api:
         context.token = fresh["access_token"]
         context.refresh_token = fresh.get("refresh_token", context.refresh_token)
         config.save(stored)
-    return Api.from_args(
-        args.server or os.environ.get("DSCTL_SERVER") or (context.server if context else None),
-        token or (context.token if context else None),
-    )
+    server = args.server or os.environ.get("DSCTL_SERVER") or (context.server if context else None)
+    return Api(server=(server or DEFAULT_SERVER).rstrip("/"), token=token or (context.token if context else ""))
 
 
 # --- sessions ----------------------------------------------------------------------------------------
