@@ -72,6 +72,8 @@ class SessionEvent(Frozen):
     at: datetime
     type: str
     message: str
+    actor: str = ""
+    """Who caused it (the username of an action's caller); empty for what the session did by itself."""
 
 
 class SessionStatus(Frozen):
@@ -137,6 +139,8 @@ class WorkflowSettings(Frozen):
     which has no custom search attributes)."""
     activity_timeout: timedelta = timedelta(minutes=5)
     deploy_give_up_after: timedelta = timedelta(minutes=10)
+    notification_give_up_after: timedelta = timedelta(hours=24)
+    """How long a delivery (mail, chat, audit sink) is retried before it is dropped with a warning."""
     heartbeat_timeout: timedelta = timedelta(seconds=15)
     """Every activity that acts on a cluster heartbeats: a worker that dies mid-deploy or mid-cleanup is
     noticed after this long and another worker retries at once."""
@@ -218,6 +222,9 @@ DEPLOY_ACTIVITY = "deploy_session"
 REFRESH_PODS_ACTIVITY = "refresh_session_pods"
 CLEANUP_ACTIVITY = "cleanup_session"
 NOTIFY_ACTIVITY = "notify_session_event"
+"""Audit line and metrics for one session event; answers which deliveries (mail, chat, audit sinks) it needs."""
+DELIVER_ACTIVITY = "deliver_notification"
+"""One delivery of one event, retried on its own until it succeeds or the give-up time passes."""
 
 
 class DeployInput(Frozen):
@@ -326,9 +333,27 @@ class DeleteDebugPodsInput(Frozen):
 
 
 class NotifyInput(Frozen):
+    """One event of a session for the people and systems that follow it: e-mail, chat, the audit trail."""
+
     session: ResolvedSession
     event: SessionEvent
     state: SessionState
+    starts_at: datetime | None = None
+    expires_at: datetime | None = None
+    approval: ApprovalRecord | None = None
+    resources: tuple[DeployedResource, ...] = ()
+    """What the event put on the cluster (activated, deploy-failed) or removed from it (cleaned-up)."""
+
+
+class NotifyPlan(Frozen):
+    """What an event needs delivered, by stable key (`mail:approvers:approval-requested`, `chat:0`, ...)."""
+
+    deliveries: tuple[str, ...] = ()
+
+
+class DeliverInput(Frozen):
+    notify: NotifyInput
+    key: str
 
 
 # --- session limits across API replicas (workflows/admission.py) ----------------------------------

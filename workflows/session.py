@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.durations import format_duration, parse_duration
     from domain.refusal import Refusal
     from domain.resolution.resolved import ResolvedSession
-    from domain.session import AllowedPod, KubectlDebugStatus
+    from domain.session import AllowedPod, DeployedResource, KubectlDebugStatus
     from workflows import policy, refusals
     from workflows import search_attributes as sa
     from workflows import status as deadlines
@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         CREATE_NODE_DEBUG_POD_ACTIVITY,
         CREATE_POD_COPY_ACTIVITY,
         DELETE_DEBUG_PODS_ACTIVITY,
+        DELIVER_ACTIVITY,
         DEPLOY_ACTIVITY,
         INJECT_EPHEMERAL_ACTIVITY,
         NOTIFY_ACTIVITY,
@@ -53,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
         CleanupInput,
         CleanupResult,
         DeleteDebugPodsInput,
+        DeliverInput,
         DeployInput,
         DeployResult,
         InjectEphemeralActivityInput,
@@ -65,6 +67,7 @@ with workflow.unsafe.imports_passed_through():
         NodeDebugPodInput,
         NodeDebugPodResult,
         NotifyInput,
+        NotifyPlan,
         ParticipantRecord,
         PodCopyActivityInput,
         PodCopyInput,
@@ -84,6 +87,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.status import MIN_TIMER, TimerClock
 
 _NOTIFY_RETRY = RetryPolicy(maximum_attempts=3)
+_DELIVERY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2), backoff_coefficient=2.0, maximum_interval=timedelta(seconds=60)
+)
+"""A mail server or chat endpoint that is down delays a delivery, never loses it (until the give-up time)."""
 _CLEANUP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 _REFRESH_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=1))
 _DEBUG_OP_RETRY = RetryPolicy(maximum_attempts=5, initial_interval=timedelta(milliseconds=500))
@@ -130,8 +137,6 @@ class DebugSessionWorkflow:
         """Wake-ups, actions and activities of this run: continue-as-new is decided on this count."""
         self._notifications: list[asyncio.Task[Any]] = []
         """Notification activities in flight: never awaited on the critical path, drained before returning."""
-        self._held: list[SessionEvent] = []
-        """Notifications held back until the deploy has answered (see `_decide`)."""
 
     # --- state helpers ---------------------------------------------------------------------------
 
@@ -141,14 +146,28 @@ class DebugSessionWorkflow:
         self._wake = True
         self._publish()
 
-    def _record(self, kind: str, text: str, /, **changes: Any) -> SessionEvent:
-        """Add a line to the session's history, with the status changes it stands for."""
-        event = SessionEvent(at=workflow.now(), type=kind, message=text)
+    def _record(
+        self, kind: str, text: str, /, actor: str = "", resources: tuple[DeployedResource, ...] = (), **changes: Any
+    ) -> SessionEvent:
+        """Add a line to the session's history, with the status changes it stands for, and announce it
+        (`resources`: what the event put on the cluster or removed from it, for the audit trail)."""
+        event = SessionEvent(at=workflow.now(), type=kind, message=text, actor=actor)
         self._update(events=(*self._status.events, event), **changes)
+        announcement = self._notify_input(event, resources)
+        self._notifications.append(asyncio.ensure_future(self._announce(announcement)))
         return event
 
-    def _transition(self, state: SessionState, text: str, kind: str, /, **changes: Any) -> SessionEvent:
-        return self._record(kind, text, state=state, message=text, **changes)
+    def _transition(
+        self,
+        state: SessionState,
+        text: str,
+        kind: str,
+        /,
+        actor: str = "",
+        resources: tuple[DeployedResource, ...] = (),
+        **changes: Any,
+    ) -> SessionEvent:
+        return self._record(kind, text, actor=actor, resources=resources, state=state, message=text, **changes)
 
     def _terminal(self) -> bool:
         return self._status.state in TERMINAL_STATES
@@ -174,20 +193,57 @@ class DebugSessionWorkflow:
             workflow.upsert_search_attributes([p.key.value_set(p.value) for p in changed])
             self._attributes.update({p.key.name: p.value for p in changed})
 
-    def _notify(self, event: SessionEvent) -> None:
-        """Start the notifier for an event without waiting for it (a slow mail server never delays a session)."""
-        # A local activity: notifications are short and need no cluster, so they skip the task queue.
-        handle = workflow.start_local_activity(
-            NOTIFY_ACTIVITY,
-            NotifyInput(session=self._session, event=event, state=self._status.state),
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=_NOTIFY_RETRY,
+    def _notify_input(self, event: SessionEvent, resources: tuple[DeployedResource, ...] = ()) -> NotifyInput:
+        s = self._status
+        return NotifyInput(
+            session=self._session,
+            event=event,
+            state=s.state,
+            starts_at=s.starts_at,
+            expires_at=s.expires_at,
+            approval=s.approval,
+            resources=resources,
         )
-        self._notifications.append(asyncio.ensure_future(handle))
+
+    async def _announce(self, input: NotifyInput) -> None:
+        """Audit and count the event (a local activity: no network), then make each delivery it needs (mail,
+        chat, audit sinks) an activity of its own, retried until it succeeds: one that fails never resends
+        another. Runs beside the lifecycle; nothing waits for it but the end of the run."""
+        self._steps += 1
+        try:
+            plan: NotifyPlan = await workflow.execute_local_activity(
+                NOTIFY_ACTIVITY,
+                input,
+                result_type=NotifyPlan,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=_NOTIFY_RETRY,
+            )
+        except ActivityError as exc:
+            workflow.logger.warning("event %s was not announced: %s", input.event.type, exc.cause or exc)
+            return
+        self._steps += len(plan.deliveries)
+        deliveries = [
+            workflow.execute_activity(
+                DELIVER_ACTIVITY,
+                DeliverInput(notify=input, key=key),
+                start_to_close_timeout=timedelta(seconds=60),
+                schedule_to_close_timeout=self._settings.notification_give_up_after,
+                retry_policy=_DELIVERY_RETRY,
+            )
+            for key in plan.deliveries
+        ]
+        for key, outcome in zip(
+            plan.deliveries, await asyncio.gather(*deliveries, return_exceptions=True), strict=True
+        ):
+            if isinstance(outcome, BaseException):
+                workflow.logger.warning("delivery %s of event %s given up: %s", key, input.event.type, outcome)
+
+    def _delivering(self) -> bool:
+        """Announcements or deliveries still running (continue-as-new would abandon them)."""
+        return any(not task.done() for task in self._notifications)
 
     async def _drain_notifications(self) -> None:
         """Wait for the notifications in flight; a failed notification never changes the session."""
-        self._release_held()  # e.g. approved, then withdrawn before the deploy answered
         while self._notifications:
             pending, self._notifications = self._notifications, []
             for outcome in await asyncio.gather(*pending, return_exceptions=True):
@@ -219,8 +275,7 @@ class DebugSessionWorkflow:
     async def _lifecycle(self) -> None:
         if self._status.state is SessionState.PENDING:
             if self._session.approval.required:
-                event = self._transition(SessionState.PENDING_APPROVAL, "Waiting for approval", "approval-requested")
-                self._notify(event)
+                self._transition(SessionState.PENDING_APPROVAL, "Waiting for approval", "approval-requested")
             else:
                 self._update(
                     approval=self._status.approval.model_copy(update={"reason": self._session.approval.reason})
@@ -243,7 +298,7 @@ class DebugSessionWorkflow:
         except TimeoutError:
             self._clock.reached(deadline)
             message = f"Approval timed out after {format_duration(self._settings.approval_timeout)}"
-            self._notify(self._transition(SessionState.FAILED, message, "approval-timeout"))
+            self._transition(SessionState.FAILED, message, "approval-timeout")
 
     async def _activate(self) -> None:
         self._update(deploy_attempted=self._session.mode != "kubectl-debug")
@@ -258,11 +313,10 @@ class DebugSessionWorkflow:
                 heartbeat_timeout=self._settings.heartbeat_timeout,
             )
         except ActivityError as exc:
-            self._release_held()
             cause = exc.cause.message if isinstance(exc.cause, ApplicationError) else str(exc.cause or exc)
             details = exc.cause.details if isinstance(exc.cause, ApplicationError) else ()
             partial = DeployResult.model_validate(details[0]) if details and isinstance(details[0], dict) else None
-            adopted = (
+            adopted: dict[str, Any] = (
                 {
                     "deployed_resources": partial.deployed_resources,
                     "auxiliary_resource_statuses": partial.auxiliary_resource_statuses,
@@ -273,11 +327,11 @@ class DebugSessionWorkflow:
             )
             if not self._terminal():
                 message = f"failed to deploy resources: {cause}"
-                self._notify(self._transition(SessionState.FAILED, message, "deploy-failed", **adopted))
+                created = adopted.get("deployed_resources", ())
+                self._transition(SessionState.FAILED, message, "deploy-failed", resources=created, **adopted)
             elif adopted:
                 self._update(**adopted)
             return
-        self._release_held()
         deployed: dict[str, Any] = {
             "deployed_resources": result.deployed_resources,
             "allowed_pods": result.allowed_pods,
@@ -301,18 +355,17 @@ class DebugSessionWorkflow:
         )
         opened = self._status.model_copy(update=deployed)
         check_at, streak = deadlines.next_check(self._settings, opened, now)
-        self._notify(
-            self._transition(
-                SessionState.ACTIVE,
-                "Debug session active",
-                "activated",
-                starts_at=now,
-                expires_at=now + self._session.duration,
-                participants=(owner,),
-                next_check_at=check_at,
-                check_streak=streak,
-                **deployed,
-            )
+        self._transition(
+            SessionState.ACTIVE,
+            "Debug session active",
+            "activated",
+            resources=result.deployed_resources,
+            starts_at=now,
+            expires_at=now + self._session.duration,
+            participants=(owner,),
+            next_check_at=check_at,
+            check_streak=streak,
+            **deployed,
         )
 
     async def _active(self) -> None:
@@ -320,21 +373,25 @@ class DebugSessionWorkflow:
         while self._status.state is SessionState.ACTIVE:
             due = deadlines.due(self._session, self._status, self._clock.at)
             if due.expire:
-                self._notify(self._transition(SessionState.EXPIRED, "Session expired", "expired"))
+                self._transition(SessionState.EXPIRED, "Session expired", "expired")
                 return
             expires = self._status.expires_at
             if due.notify_only_expired:
                 message = "Session expired (notify-only)"
-                self._notify(
-                    self._record("expired-notify-only", message, notify_only_expired_for=expires, message=message)
-                )
+                self._record("expired-notify-only", message, notify_only_expired_for=expires, message=message)
             if due.grace_warning:
-                self._notify(self._record("expiring-soon", "Session expiring soon", grace_warned_for=expires))
+                self._record("expiring-soon", "Session expiring soon", grace_warned_for=expires)
             if due.copies:
                 await self._expire_copies(due.copies)
             if due.check:
                 await self._check()
-            if self._steps >= self._settings.continue_as_new_after_steps and self._status.state is SessionState.ACTIVE:
+            if (
+                self._steps >= self._settings.continue_as_new_after_steps
+                and self._status.state is SessionState.ACTIVE
+                # A delivery waiting for a mail server that is down must not hold the session: continue as
+                # new at a later wake instead, once nothing is in flight.
+                and not self._delivering()
+            ):
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 await self._drain_notifications()
                 workflow.continue_as_new(
@@ -416,9 +473,11 @@ class DebugSessionWorkflow:
                 heartbeat_timeout=self._settings.heartbeat_timeout,
                 retry_policy=_CLEANUP_RETRY,
             )
+            left = {(r.kind, r.namespace, r.name) for r in result.remaining}
             self._record(
                 "cleaned-up",
                 "Session resources removed",
+                resources=tuple(r for r in s.deployed_resources if (r.kind, r.namespace, r.name) not in left),
                 deployed_resources=result.remaining,
                 cleaned_up=True,
                 allowed_pods=(),
@@ -454,7 +513,7 @@ class DebugSessionWorkflow:
     async def renew(self, input: RenewInput) -> RenewResult:
         """Move the expiry by `extendBy` (never beyond startsAt + maxDuration)."""
         self._action_time()
-        self._renew(input.extend_by)
+        self._renew(input.extend_by, input.actor.username)
         assert self._status.expires_at is not None
         return RenewResult(new_expires_at=self._status.expires_at, renewal_count=self._status.renewal_count)
 
@@ -480,7 +539,12 @@ class DebugSessionWorkflow:
         entry = ParticipantRecord(
             user=a.username, email=a.email, display_name=a.display_name, role=input.role, joined_at=self._action_time()
         )
-        self._record("joined", f"{a.username} joined as {input.role}", participants=(*self._status.participants, entry))
+        self._record(
+            "joined",
+            f"{a.username} joined as {input.role}",
+            actor=a.username,
+            participants=(*self._status.participants, entry),
+        )
         return ActionResult(message="successfully joined session", role=input.role, status=self._status)
 
     @join.validator
@@ -495,7 +559,7 @@ class DebugSessionWorkflow:
             p.model_copy(update={"left_at": now}) if p.user == input.actor.username else p
             for p in self._status.participants
         )
-        self._record("left", f"{input.actor.username} left", participants=participants)
+        self._record("left", f"{input.actor.username} left", actor=input.actor.username, participants=participants)
         return ActionResult(message="successfully left session", status=self._status)
 
     @leave.validator
@@ -513,7 +577,12 @@ class DebugSessionWorkflow:
                 known.add(user.lower())
                 added.append(user)
         who = ", ".join(added) or "nobody new"
-        self._record("invited", f"{input.actor.username} invited {who}", invited=(*self._status.invited, *added))
+        self._record(
+            "invited",
+            f"{input.actor.username} invited {who}",
+            actor=input.actor.username,
+            invited=(*self._status.invited, *added),
+        )
         return ActionResult(message="invited", status=self._status)
 
     @invite.validator
@@ -546,6 +615,7 @@ class DebugSessionWorkflow:
             if (x.namespace, x.pod_name, x.container_name) != (e.namespace, e.pod_name, e.container_name)
         ]
         self._record_debug(
+            input.actor.username,
             debug.model_copy(update={"ephemeral_containers_injected": [*entries, e]}),
             result.pod,
             "ephemeral-container-injected",
@@ -582,6 +652,7 @@ class DebugSessionWorkflow:
         debug = self._debug_status()
         c = result.copied
         self._record_debug(
+            input.actor.username,
             debug.model_copy(update={"copied_pods": [*debug.copied_pods, c]}),
             result.pod,
             "pod-copied",
@@ -616,6 +687,7 @@ class DebugSessionWorkflow:
         n = result.entry
         pods = [p for p in debug.node_debug_pods if (p.namespace, p.pod_name) != (n.namespace, n.pod_name)]
         self._record_debug(
+            input.actor.username,
             debug.model_copy(update={"node_debug_pods": [*pods, n]}),
             result.pod,
             "node-debug-pod-created",
@@ -667,7 +739,7 @@ class DebugSessionWorkflow:
             raise refusals.refuse(502, f"{failure}: {detail}") from None
 
     def _record_debug(
-        self, debug: KubectlDebugStatus, pod: AllowedPod, kind: str, message: str, resource: Any = None
+        self, actor: str, debug: KubectlDebugStatus, pod: AllowedPod, kind: str, message: str, resource: Any = None
     ) -> None:
         """Record an operation's outcome: status, the pod made exec-able, the object cleanup must remove."""
         pods = tuple(p for p in self._status.allowed_pods if (p.namespace, p.name) != (pod.namespace, pod.name))
@@ -681,7 +753,7 @@ class DebugSessionWorkflow:
             changes["deployed_resources"] = (*kept, resource)
         if self._terminal():
             changes["allowed_pods"] = ()  # ended meanwhile: cleanup removes what was created, nobody execs
-        self._notify(self._record(kind, message, **changes))
+        self._record(kind, message, actor=actor, **changes)
 
     async def _expire_copies(self, due: tuple[tuple[str, str], ...]) -> None:
         """Delete pod copies whose TTL has passed (ours: the reference records the TTL but never enforces it)."""
@@ -737,7 +809,7 @@ class DebugSessionWorkflow:
         self._steps += 1
         denied = policy.check_renew(self._session, self._status, input.actor, input.extend_by, self._clock.at, True)
         if not self._refused("renew", denied):
-            self._renew(input.extend_by)
+            self._renew(input.extend_by, input.actor.username)
 
     @workflow.signal(name="terminate")
     def terminate_signal(self, input: TerminateInput) -> None:
@@ -777,26 +849,20 @@ class DebugSessionWorkflow:
                 update={"rejected_by": user, "rejected_at": now, "reason": clean}
             )
             message = f"Rejected by {user}: {clean}"
-            self._notify(self._transition(SessionState.FAILED, message, "rejected", approval=approval))
+            self._transition(SessionState.FAILED, message, "rejected", actor=user, approval=approval)
         else:
             approval = self._status.approval.model_copy(
                 update={"approved_by": user, "approved_at": now, "reason": clean}
             )
-            # A local activity started now would hold this workflow task, and with it the deploy it
-            # schedules, until the notifier returns: send it when the deploy has answered instead.
-            self._held.append(self._record("approved", f"Approved by {user}", approval=approval))
+            self._record("approved", f"Approved by {user}", actor=user, approval=approval)
 
-    def _release_held(self) -> None:
-        held, self._held = self._held, []
-        for event in held:
-            self._notify(event)
-
-    def _renew(self, extend_by: timedelta) -> None:
+    def _renew(self, extend_by: timedelta, actor: str) -> None:
         assert self._status.expires_at is not None
         new_expiry: datetime = self._status.expires_at + extend_by
         self._record(
             "renewed",
             f"Renewed until {new_expiry.strftime('%Y-%m-%dT%H:%M:%SZ')}",
+            actor=actor,
             expires_at=new_expiry,
             renewal_count=self._status.renewal_count + 1,
             message="Debug session active",
@@ -804,7 +870,7 @@ class DebugSessionWorkflow:
 
     def _terminate(self, actor: Actor, *, operator: bool) -> None:
         message = policy.termination_message(self._session, self._status, actor, operator)
-        self._notify(self._transition(SessionState.TERMINATED, message, "terminated"))  # DESIGN 8
+        self._transition(SessionState.TERMINATED, message, "terminated", actor=actor.username)  # DESIGN 8
 
     # --- query -----------------------------------------------------------------------------------
 

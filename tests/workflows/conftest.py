@@ -21,14 +21,17 @@ from temporalio.worker import Worker
 from domain.session import AllowedPod, AuxiliaryResourceStatus, DeployedResource
 from workflows.models import (
     CLEANUP_ACTIVITY,
+    DELIVER_ACTIVITY,
     DEPLOY_ACTIVITY,
     NOTIFY_ACTIVITY,
     REFRESH_PODS_ACTIVITY,
     CleanupInput,
     CleanupResult,
+    DeliverInput,
     DeployInput,
     DeployResult,
     NotifyInput,
+    NotifyPlan,
     RefreshPodsInput,
     RefreshPodsResult,
 )
@@ -50,6 +53,12 @@ class FakeCluster:
     deployed: list[DeployInput] = field(default_factory=list)
     cleaned: list[CleanupInput] = field(default_factory=list)
     notified: list[NotifyInput] = field(default_factory=list)
+    deliveries: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The deliveries the notifier asks for, by event type."""
+    deliveries_failing: int = 0
+    """How many delivery attempts fail before the mail server is back."""
+    delivery_attempts: list[str] = field(default_factory=list)
+    delivered: list[str] = field(default_factory=list)
     refreshes: int = 0
     deploy_error: str | None = None
     report_partial: bool = True
@@ -83,15 +92,24 @@ class FakeCluster:
             return CleanupResult()
 
         @activity.defn(name=NOTIFY_ACTIVITY)
-        async def notify(input: NotifyInput) -> None:
+        async def notify(input: NotifyInput) -> NotifyPlan:
             self.notified.append(input)
+            return NotifyPlan(deliveries=self.deliveries.get(input.event.type, ()))
+
+        @activity.defn(name=DELIVER_ACTIVITY)
+        async def deliver(input: DeliverInput) -> None:
+            self.delivery_attempts.append(input.key)
+            if self.deliveries_failing > 0:
+                self.deliveries_failing -= 1
+                raise RuntimeError("the mail server is down")
+            self.delivered.append(input.key)
 
         @activity.defn(name=REFRESH_PODS_ACTIVITY)
         async def refresh(input: RefreshPodsInput) -> RefreshPodsResult:
             self.refreshes += 1
             return RefreshPodsResult(allowed_pods=self.pods, auxiliary_resource_statuses=self.aux_on_refresh)
 
-        return [deploy, cleanup, notify, refresh]
+        return [deploy, cleanup, notify, deliver, refresh]
 
     def events(self) -> list[str]:
         return [n.event.type for n in self.notified]

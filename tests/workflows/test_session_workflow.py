@@ -106,7 +106,7 @@ async def test_auto_approved_session_runs_and_expires_with_cleanup(harness: Harn
     assert final.allowed_pods == ()
     (cleanup,) = harness.cluster.cleaned
     assert [r.kind for r in cleanup.deployed_resources] == ["Deployment"]
-    assert harness.cluster.events() == ["activated", "expiring-soon", "expired"]
+    assert harness.cluster.events() == ["activated", "expiring-soon", "expired", "cleaned-up"]
 
 
 async def test_manual_approval_path(harness: Harness) -> None:
@@ -137,8 +137,19 @@ async def test_manual_approval_path(harness: Harness) -> None:
     final: SessionStatus = await handle.result()
     assert (final.state, final.message) == (SessionState.TERMINATED, "Terminated by sam")
     assert len(harness.cluster.cleaned) == 1
-    # the approval notice goes out once the deploy has answered (it never holds the deploy back), in order
-    assert harness.cluster.events() == ["approval-requested", "approved", "activated", "terminated"]
+    # every event of the session is announced once, in order, with who caused it
+    announced = [(n.event.type, n.event.actor, n.state) for n in harness.cluster.notified]
+    assert announced == [
+        ("approval-requested", "", SessionState.PENDING_APPROVAL),
+        ("approved", "lena", SessionState.PENDING_APPROVAL),
+        ("activated", "", SessionState.ACTIVE),
+        ("terminated", "sam", SessionState.TERMINATED),
+        ("cleaned-up", "", SessionState.TERMINATED),
+    ]
+    activated = harness.cluster.notified[2]
+    assert activated.starts_at == s.starts_at
+    assert activated.approval is not None
+    assert activated.approval.approved_by == "lena"
 
 
 async def test_approved_then_withdrawn_before_deploying_still_notifies(harness: Harness) -> None:
@@ -148,7 +159,7 @@ async def test_approved_then_withdrawn_before_deploying_still_notifies(harness: 
     await handle.execute_update(DebugSessionWorkflow.approve, ApproveInput(actor=LEAD, reason="ok"))
     final: SessionStatus = await handle.result()
     assert final.state is SessionState.FAILED
-    assert harness.cluster.events() == ["approval-requested", "approved", "deploy-failed"]
+    assert harness.cluster.events() == ["approval-requested", "approved", "deploy-failed", "cleaned-up"]
 
 
 async def test_reject_ends_failed_without_deploying(harness: Harness) -> None:
@@ -161,6 +172,39 @@ async def test_reject_ends_failed_without_deploying(harness: Harness) -> None:
     assert harness.cluster.deployed == []
     assert harness.cluster.cleaned == []
     assert harness.cluster.events() == ["approval-requested", "rejected"]
+
+
+async def test_a_delivery_that_fails_is_retried_without_holding_the_session(harness: Harness) -> None:
+    # the mail server refuses the first 4 attempts: the session activates, is terminated and cleaned up
+    # meanwhile, and the mail still goes out (once) before the run ends
+    harness.cluster.deliveries = {"approval-requested": ("mail:approvers:approval-requested", "chat:0")}
+    harness.cluster.deliveries_failing = 4
+    handle = await start(harness, approval_session())
+    await until(harness, handle, SessionState.PENDING_APPROVAL)
+    await handle.execute_update(DebugSessionWorkflow.approve, ApproveInput(actor=LEAD, reason="ok"))
+    await until(harness, handle, SessionState.ACTIVE)
+    await handle.execute_update(DebugSessionWorkflow.terminate, TerminateInput(actor=ALICE))
+    final: SessionStatus = await handle.result()
+    assert final.state is SessionState.TERMINATED
+    assert sorted(harness.cluster.delivered) == ["chat:0", "mail:approvers:approval-requested"]
+    assert len(harness.cluster.delivery_attempts) == 6  # 4 refused, then each delivered once
+
+
+async def test_a_delivery_in_flight_never_delays_expiry_nor_is_abandoned_by_continue_as_new(harness: Harness) -> None:
+    # A tiny step budget asks for continue-as-new at every wake, while the activation mail keeps failing
+    # for longer than the session lasts (~70 attempts, backoff capped at 60 s): the session still expires
+    # on time, continue-as-new waits until nothing is in flight, and the mail is delivered once.
+    harness.cluster.deliveries = {"activated": ("mail:requester:activated",)}
+    harness.cluster.deliveries_failing = 70
+    settings = SETTINGS.model_copy(update={"continue_as_new_after_steps": 1})
+    handle = await start(harness, auto_session(), settings)
+    final: SessionStatus = await handle.result()
+    assert final.state is SessionState.EXPIRED
+    assert final.starts_at is not None
+    (expired,) = [e for e in final.events if e.type == "expired"]
+    assert expired.at - final.starts_at < timedelta(hours=1, seconds=1)
+    assert harness.cluster.delivered == ["mail:requester:activated"]
+    assert harness.cluster.delivery_attempts.count("mail:requester:activated") == 71
 
 
 async def test_approval_times_out(harness: Harness) -> None:
