@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.durations import DurationError, parse_duration
+from domain.hosts import is_loopback
 from workflows.models import TASK_QUEUE, WorkflowSettings
 
 
@@ -109,7 +109,7 @@ class ApiSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_dev_auth_in_public(self) -> ApiSettings:
-        if self.tokens_file is not None and not self.allow_token_file_on_public_address and not _loopback(self.host):
+        if self.tokens_file is not None and not self.allow_token_file_on_public_address and not is_loopback(self.host):
             raise ValueError(
                 f"refusing to serve static-token authentication on {self.host}: bind to 127.0.0.1 or set "
                 "DEBUG_SESSION_ALLOW_TOKEN_FILE_ON_PUBLIC_ADDRESS=true (development only)"
@@ -143,12 +143,3 @@ class ApiSettings(BaseSettings):
             approval_timeout=self.approval_timeout_delta,
             safety_check_interval=parse_duration(self.safety_check_interval),
         )
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
