@@ -1,6 +1,7 @@
 """Worker composition root: settings → Temporal client → activities → Worker.
 
-Run: `python worker.py` (environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DEBUG_SESSION_TASK_QUEUE).
+Run: `python worker.py` (environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DEBUG_SESSION_TASK_QUEUE, and the
+settings in the README: metrics port, e-mail, chat, audit).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import concurrent.futures
 import importlib.abc
 import importlib.machinery
 import logging
+import socket
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -17,7 +19,8 @@ from pathlib import Path
 from types import CodeType, ModuleType
 from typing import ClassVar
 
-from pydantic import AliasChoices, Field
+from prometheus_client import start_http_server
+from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.client import (
     Client,
@@ -30,13 +33,18 @@ from temporalio.client import (
     ScheduleSpec,
 )
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.metrics import SdkMetrics, WorkerMetrics
+from activities.notify import Announcer
 from activities.session import ActivitySettings, SessionActivities
 from activities.sweeper import OrphanSweeper
+from domain.catalog.catalog import load_catalog
 from domain.durations import parse_duration
 from kube.client import preload
+from notifications.directory import DirectoryError, unexpanded_approver_groups
 from temporal_setup import ensure_search_attributes
 from workflows.admission import AdmissionLockWorkflow
 from workflows.models import TASK_QUEUE, SweepInput
@@ -60,13 +68,47 @@ class WorkerSettings(BaseSettings):
     )
     sweep_interval: str = Field(default="10m", validation_alias=AliasChoices("DEBUG_SESSION_SWEEP_INTERVAL"))
     sweep_min_age: str = Field(default="5m", validation_alias=AliasChoices("DEBUG_SESSION_SWEEP_MIN_AGE"))
+    metrics_port: int = Field(default=9464, validation_alias=AliasChoices("DEBUG_SESSION_WORKER_METRICS_PORT"))
+    """Prometheus metrics of the worker and of the Temporal SDK at http://<host>:<port>/metrics; 0 turns it off."""
+    metrics_host: str = Field(default="0.0.0.0", validation_alias=AliasChoices("DEBUG_SESSION_WORKER_METRICS_HOST"))
 
 
-async def connect(settings: WorkerSettings) -> Client:
+async def connect(settings: WorkerSettings, runtime: Runtime | None = None) -> Client:
     """A client with the pydantic data converter (every client of this system uses it)."""
     return await Client.connect(
-        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+        runtime=runtime,
     )
+
+
+def sdk_metrics_runtime() -> tuple[Runtime, str]:
+    """A Temporal runtime whose SDK metrics are served on a private local port; returns it and the URL that
+    the worker's own endpoint re-exports them from."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"127.0.0.1:{port}"
+    return Runtime(
+        telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address))
+    ), f"http://{address}/metrics"
+
+
+def serve_metrics(settings: WorkerSettings, metrics: WorkerMetrics, sdk_url: str | None) -> None:
+    """Serve the worker's registry (with the SDK's metrics folded in) on the metrics port."""
+    if sdk_url is not None:
+        metrics.registry.register(SdkMetrics(sdk_url))
+    start_http_server(settings.metrics_port, addr=settings.metrics_host, registry=metrics.registry)
+    log.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
+
+
+def check_group_directory(announcer: Announcer, catalog_dir: Path) -> None:
+    """Warn at start-up about approver groups whose members would get no mail."""
+    result = load_catalog([catalog_dir])
+    if result.catalog is not None:
+        for warning in unexpanded_approver_groups(result.catalog, announcer.directory):
+            log.warning("%s", warning)
 
 
 # The sandbox re-imports every module a workflow uses for each new workflow run. Our pure model and
@@ -146,8 +188,11 @@ def build_worker(
     activities: SessionActivities,
     executor: concurrent.futures.Executor,
     sweeper: OrphanSweeper | None = None,
+    announcer: Announcer | None = None,
 ) -> Worker:
-    """The session worker: the workflows plus the cluster activities (sync ones in the thread pool)."""
+    """The session worker: the workflows plus the cluster activities (sync ones in the thread pool), and the
+    announcer (audit, metrics, mail and chat; from the environment unless given)."""
+    announcer = announcer or Announcer.from_environment(activities.metrics)
     install_workflow_code_cache(WORKFLOWS)
     preload()  # the cluster client's lazy imports, which the first session after a start would wait for
     return Worker(
@@ -155,7 +200,7 @@ def build_worker(
         task_queue=task_queue,
         workflows=WORKFLOWS,
         workflow_runner=SANDBOX,
-        activities=[*activities.all(), *([sweeper.sweep] if sweeper is not None else [])],
+        activities=[*activities.all(), *announcer.all(), *([sweeper.sweep] if sweeper is not None else [])],
         activity_executor=executor,
         max_concurrent_activities=getattr(executor, "_max_workers", 32),
     )
@@ -184,18 +229,27 @@ async def main() -> None:
     """Connect, register search attributes, run until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = WorkerSettings()
-    client = await connect(settings)
+    metrics = WorkerMetrics()
+    try:
+        announcer = Announcer.from_environment(metrics)
+    except (DirectoryError, ValidationError) as exc:
+        raise SystemExit(f"worker: invalid notification settings: {exc}") from None
+    check_group_directory(announcer, settings.catalog_dir)
+    runtime, sdk_url = sdk_metrics_runtime() if settings.metrics_port else (None, None)
+    client = await connect(settings, runtime)
+    if settings.metrics_port:
+        serve_metrics(settings, metrics, sdk_url)
     added = await ensure_search_attributes(client, settings.temporal_namespace)
     if added:
         log.info("registered search attributes: %s", ", ".join(added))
-    activities = SessionActivities(ActivitySettings())
+    activities = SessionActivities(ActivitySettings(), metrics)
     sweeper = OrphanSweeper(client, settings.catalog_dir, activities)
     if await ensure_sweeper_schedule(
         client, settings.task_queue, parse_duration(settings.sweep_interval), parse_duration(settings.sweep_min_age)
     ):
         log.info("created schedule %s (every %s)", SWEEPER_SCHEDULE_ID, settings.sweep_interval)
     with concurrent.futures.ThreadPoolExecutor(max_workers=settings.max_activity_threads) as executor:
-        worker = build_worker(client, settings.task_queue, activities, executor, sweeper)
+        worker = build_worker(client, settings.task_queue, activities, executor, sweeper, announcer)
         log.info("worker on %s, task queue %s", settings.temporal_address, settings.task_queue)
         try:
             await worker.run()

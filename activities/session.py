@@ -1,4 +1,4 @@
-"""The session's side effects on its target cluster: deploy, keep pods current, clean up, notify.
+"""The session's side effects on its target cluster: deploy, keep pods current, clean up.
 
 Sync activities (the official client is synchronous): the worker runs them in its thread pool. Every
 object comes from the render plan, with deterministic names and session labels, and is applied with
@@ -20,6 +20,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.heartbeat import Heartbeat
 from activities.kubectl_debug import KubectlDebugActivities, remove_unrecorded_debug_pods
+from activities.metrics import WorkerMetrics
 from activities.readiness import readiness
 from domain.resolution.namespaces import evaluate_label_checks
 from domain.resolution.resolved import ResolvedCluster, ResolvedSession
@@ -39,13 +40,11 @@ from rendering.plan import PlannedObject, RenderPlan, build_plan
 from workflows.models import (
     CLEANUP_ACTIVITY,
     DEPLOY_ACTIVITY,
-    NOTIFY_ACTIVITY,
     REFRESH_PODS_ACTIVITY,
     CleanupInput,
     CleanupResult,
     DeployInput,
     DeployResult,
-    NotifyInput,
     RefreshPodsInput,
     RefreshPodsResult,
 )
@@ -71,8 +70,9 @@ def _fail(message: str, partial: DeployResult | None = None, kind: str = "Deploy
 class SessionActivities:
     """Activities with a cache of cluster clients (one per cluster and identity)."""
 
-    def __init__(self, settings: ActivitySettings | None = None) -> None:
+    def __init__(self, settings: ActivitySettings | None = None, metrics: WorkerMetrics | None = None) -> None:
         self.settings = settings or ActivitySettings()
+        self.metrics = metrics or WorkerMetrics()
         self._clients: dict[tuple[str, str | None, str | None], ClusterClient] = {}
         self._lock = threading.Lock()
         self.kubectl_debug = KubectlDebugActivities(self.client)
@@ -94,7 +94,7 @@ class SessionActivities:
 
     def all(self) -> list[Any]:
         """The activity callables to register with a worker."""
-        return [self.deploy, self.refresh_pods, self.cleanup, self.notify, *self.kubectl_debug.all()]
+        return [self.deploy, self.refresh_pods, self.cleanup, *self.kubectl_debug.all()]
 
     # --- deploy ----------------------------------------------------------------------------------
 
@@ -102,7 +102,20 @@ class SessionActivities:
     def deploy(self, input: DeployInput) -> DeployResult:
         """Render and apply everything in order, then wait (heartbeating) for the session's pods."""
         with Heartbeat() as heartbeat:
-            return self._deploy(input, heartbeat)
+            try:
+                result = self._deploy(input, heartbeat)
+            except ApplicationError as exc:
+                partial = exc.details[0] if exc.details and isinstance(exc.details[0], dict) else None
+                if partial is not None:
+                    self._count_aux(input.session, DeployResult.model_validate(partial).auxiliary_resource_statuses)
+                raise
+            self._count_aux(input.session, result.auxiliary_resource_statuses)
+            return result
+
+    def _count_aux(self, session: ResolvedSession, statuses: tuple[AuxiliaryResourceStatus, ...]) -> None:
+        for aux in statuses:
+            status = "success" if aux.created else "failure"
+            self.metrics.aux_deployments.labels(session.cluster.name, aux.category, status).inc()
 
     def _deploy(self, input: DeployInput, heartbeat: Heartbeat) -> DeployResult:
         session = input.session
@@ -378,8 +391,16 @@ class SessionActivities:
     @activity.defn(name=CLEANUP_ACTIVITY)
     def cleanup(self, input: CleanupInput) -> CleanupResult:
         """Delete in reverse creation order with UID preconditions; 404 is success; raise while any remain."""
+        pending = self.metrics.cleanups
+        pending.started(input.session.name, activity.info().scheduled_time.timestamp())
         with Heartbeat() as heartbeat:
-            return self._cleanup(input, heartbeat)
+            result = self._cleanup(input, heartbeat)
+        pending.done(input.session.name)
+        kept = {a.name for a in input.auxiliary_resource_statuses if not self._delete_after(input.session, a.name)}
+        for aux in input.auxiliary_resource_statuses:
+            if aux.created and aux.name not in kept:
+                self.metrics.aux_cleanups.labels(input.session.cluster.name, aux.category, "success").inc()
+        return result
 
     def _cleanup(self, input: CleanupInput, heartbeat: Heartbeat) -> CleanupResult:
         session = input.session
@@ -443,17 +464,3 @@ class SessionActivities:
     def _delete_after(session: ResolvedSession, aux_name: str) -> bool:
         aux = next((a for a in session.template.auxiliary_resources if a.name == aux_name), None)
         return aux is None or aux.delete_after
-
-    # --- notify ----------------------------------------------------------------------------------
-
-    @activity.defn(name=NOTIFY_ACTIVITY)
-    def notify(self, input: NotifyInput) -> None:
-        """Record a session event for people (e-mail delivery is a later issue: logged for now)."""
-        log.info(
-            "session %s (%s on %s): %s - %s",
-            input.session.name,
-            input.session.template_name,
-            input.session.cluster.name,
-            input.event.type,
-            input.event.message,
-        )

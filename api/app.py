@@ -14,6 +14,7 @@ from temporalio.service import RPCError
 
 from api import errors, openapi
 from api.admission_guard import AdmissionGuard
+from api.audit_trail import Auditor
 from api.auth import load_tokens
 from api.cluster_health import ClusterHealth
 from api.deps import ApiState
@@ -21,9 +22,11 @@ from api.metrics import ApiMetrics, RequestMetrics
 from api.oidc import OidcConfig, OidcVerifier
 from api.pod_tracker import PodTracker
 from api.routes import authorize, config, health, kubectl_debug, sessions, templates
+from api.session_counts import SessionCounts
 from api.session_feed import SessionFeed
 from api.session_index import SessionIndex
 from api.settings import ApiSettings
+from audit.settings import AuditSettings
 from domain.catalog.watch import CatalogWatcher
 from temporal_setup import ensure_search_attributes
 
@@ -68,6 +71,12 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
         except (TimeoutError, RPCError) as exc:  # the background refresh keeps trying
             log.warning("session index not loaded yet (Temporal unavailable): %s", exc or "timed out")
         index.start()
+        counts = SessionCounts(temporal)
+        counts.start()
+        auditor = Auditor.from_settings(
+            AuditSettings(), lambda result: metrics.deliveries.labels("audit_sink", result).inc()
+        )
+        auditor.start()
         oidc = (
             OidcVerifier(
                 OidcConfig(
@@ -94,8 +103,10 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
             oidc=oidc,
             feed=SessionFeed(temporal),
             metrics=metrics,
+            auditor=auditor,
         )
         metrics.watch_index(lambda: index.refreshed_at.timestamp() if index.refreshed_at else None)
+        metrics.watch_sessions(index, pods, counts)
         log.info(
             "API ready: catalog %s, %d tokens, Temporal %s",
             settings.catalog_dir,
@@ -107,6 +118,8 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
         finally:
             if app.state.api.feed is not None:
                 await app.state.api.feed.stop()
+            await auditor.stop()
+            await counts.stop()
             await index.stop()
             await pods.stop()
             await health.stop()

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from temporalio.client import Client
 
 from api.admission_guard import AdmissionGuard
+from api.audit_trail import Auditor
 from api.cluster_health import ClusterHealth
 from api.errors import ApiError
 from api.metrics import ApiMetrics
@@ -41,6 +42,8 @@ class ApiState:
     """Session changes for watchers (built by the lifespan)."""
     metrics: ApiMetrics = field(default_factory=ApiMetrics)
     """The app's Prometheus metrics (api/metrics.py)."""
+    auditor: Auditor = field(default_factory=Auditor)
+    """The API's part of the audit trail (off unless the lifespan builds it from settings)."""
 
 
 def get_state(request: Request) -> ApiState:

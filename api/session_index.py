@@ -73,6 +73,8 @@ class SessionIndex:
                 pods=frozenset(pods),
                 operations=frozenset(operations),
                 operators=operators,
+                template=attrs.get(sa.TEMPLATE) or "",
+                participants=len(attrs.get(sa.PARTICIPANTS) or []),
             )
             by_name[session.name] = session
             for pod in session.pods:

@@ -37,6 +37,19 @@ ACTIVE = f"{SESSIONS} AND ExecutionStatus = 'Running' AND {sa.STATE.name} = '{Se
 """Every Active session (the webhook's index)."""
 
 
+def waiting_for_approval() -> str:
+    """Running sessions in PendingApproval."""
+    return f"{SESSIONS} AND ExecutionStatus = 'Running' AND {sa.STATE.name} = '{SessionState.PENDING_APPROVAL}'"
+
+
+def stuck_pending(started_before: datetime) -> str:
+    """Running sessions still `Pending` (not yet deployed) that started before `started_before`."""
+    return (
+        f"{SESSIONS} AND ExecutionStatus = 'Running' AND {sa.STATE.name} = '{SessionState.PENDING}' "
+        f"AND StartTime < '{started_before.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
+    )
+
+
 def quote(value: str) -> str:
     """`value` as a query literal, or 400 when it is not a safe name."""
     if not SAFE_NAME.match(value):

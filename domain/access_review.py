@@ -68,6 +68,9 @@ class IndexedSession(Frozen):
     """SubjectAccessReview subresources: exec, attach, log, portforward."""
     operators: dict[str, str]
     """username -> role (owner or participant) of active, not departed, participants."""
+    template: str = ""
+    participants: int = 0
+    """Participants who have not left, viewers included (metrics)."""
 
 
 class Decision(Frozen):
@@ -75,6 +78,8 @@ class Decision(Frozen):
 
     allowed: bool
     reason: str
+    session: str = ""
+    """The session that allowed it (for the audit trail)."""
 
 
 def decide(sessions: Iterable[IndexedSession], cluster: str, spec: ReviewSpec, now: datetime) -> Decision:
@@ -101,6 +106,7 @@ def decide(sessions: Iterable[IndexedSession], cluster: str, spec: ReviewSpec, n
         return Decision(
             allowed=True,
             reason=f"debug session {session.name}: {spec.user} ({role}) may {attrs.subresource} pod {pod}",
+            session=session.name,
         )
     return Decision(
         allowed=False,

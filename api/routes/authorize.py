@@ -70,6 +70,10 @@ async def authorize(cluster: str, request: Request, state: State) -> ReviewAnswe
     decision = decide(sessions, cluster, review.spec, datetime.now(UTC))
     state.metrics.decisions.labels(cluster, "allowed" if decision.allowed else "no_opinion").inc()
     state.metrics.decision_seconds.observe(time.perf_counter() - started)
+    if decision.allowed and attrs is not None:
+        state.auditor.access_allowed(
+            cluster, review.spec.user, attrs.namespace, attrs.name, attrs.subresource, decision.session
+        )
     return ReviewAnswer(
         api_version=review.api_version, status=ReviewStatus(allowed=decision.allowed, reason=decision.reason)
     )

@@ -37,6 +37,7 @@ from domain.catalog.catalog import Catalog
 from domain.durations import POSITIVE_DURATION, DurationError, parse_duration
 from domain.identity import Identity, identity_match
 from domain.resolution.access import applicable_bindings, binding_active
+from domain.resolution.errors import AdmissionError
 from domain.resolution.request import CreateSessionRequest
 from domain.resolution.resolve import OpenSessionCounts, resolve_session
 from domain.resolution.resolved import ResolvedSession
@@ -201,19 +202,26 @@ async def _admit_and_start(
 ) -> DebugSessionView:
     template = body.template_ref.strip()
     counts = await _open_counts(state, catalog, template, who, held.recent) if SAFE_NAME.match(template) else {}
-    resolution = resolve_session(
-        catalog,
-        who,
-        body,
-        datetime.now(UTC),
-        session_namespace=state.settings.sessions_namespace,
-        unready_clusters=state.health.unready(),
-        open_sessions=counts,
-    )
+    try:
+        resolution = resolve_session(
+            catalog,
+            who,
+            body,
+            datetime.now(UTC),
+            session_namespace=state.settings.sessions_namespace,
+            unready_clusters=state.health.unready(),
+            open_sessions=counts,
+        )
+    except AdmissionError as exc:
+        if exc.reason.startswith("binding_"):
+            # a label value from a request only when the catalog knows it: no series per typo
+            cluster = body.cluster if body.cluster in catalog.clusters else "unknown"
+            state.metrics.binding_unresolved.labels(cluster, exc.reason).inc()
+        raise
     session = resolution.session
     settings = state.settings.workflow_settings
     try:
-        await state.client.start_workflow(
+        handle = await state.client.start_workflow(
             DebugSessionWorkflow.run,
             SessionWorkflowInput(session=session, settings=settings),
             id=session.name,
@@ -226,6 +234,9 @@ async def _admit_and_start(
     binding = session.binding.ref if session.binding else ""
     held.started = RecentStart(name=session.name, binding=binding, requester=session.requester.username)
     state.metrics.created.labels(session.cluster.name, session.template_name).inc()
+    if session.approval.required:
+        state.metrics.approval_required.labels(session.cluster.name, session.template_name).inc()
+    state.auditor.session_requested(session, who, handle.first_execution_run_id or "")
     return debug_session(session, sa.opening_status(session), warnings=list(resolution.warnings))
 
 

@@ -226,7 +226,9 @@ def _explicit_binding(
     key = f"{parts[0].strip()}/{parts[1].strip()}"
     binding = catalog.bindings.get(key)
     if binding is None:
-        raise bad_request(f"binding '{key}' not found") if template_admits else forbidden(access.NOT_ALLOWED)
+        if not template_admits:
+            raise forbidden(access.NOT_ALLOWED)
+        raise bad_request(f"binding '{key}' not found", reason="binding_not_found")
     admitted = access.allowlist_admits(access.effective_allowlist(template, binding), who)
     for ok, message in (
         (
