@@ -2,7 +2,8 @@
 
 Everything runs as child processes with logs in the state directory; Ctrl-C (or SIGTERM) stops what was
 started, in reverse order. The Temporal database lives in the state directory, so a second start
-resumes the sessions of the first.
+resumes the sessions of the first. Unless the environment names a mail server, e-mail goes to a local mail
+catcher whose messages are kept as files in the state directory; the audit trail goes to a file there too.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from types import FrameType
 
 import httpx
 
+from cli.mail_catcher import MailCatcher
 from domain.catalog.catalog import load_catalog
 from kube.client import ClusterClient
 
@@ -32,6 +34,8 @@ class Stack:
 
     state_dir: Path
     children: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+    on_stop: list[Callable[[], None]] = field(default_factory=list)
+    """In-process helpers (the mail catcher), stopped after the children."""
 
     def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         """Start a child with its output in <state-dir>/logs/<name>.log."""
@@ -54,6 +58,9 @@ class Stack:
                     proc.kill()
                     proc.wait()
         self.children.clear()
+        for stop in reversed(self.on_stop):
+            stop()
+        self.on_stop.clear()
 
     def check(self) -> str | None:
         """The name of a child that exited on its own, if any."""
@@ -97,6 +104,7 @@ def _ensure_namespaces(kubeconfig: Path, names: set[str]) -> None:
 def run(
     catalog: Path,
     tokens: Path,
+    group_directory: Path,
     state_dir: Path,
     api_port: int,
     temporal_port: int,
@@ -149,8 +157,24 @@ def run(
                 _wait(f"kubesim for {name}", kubeconfig.exists, sim, state_dir / f"logs/kubesim-{name}.log")
                 _ensure_namespaces(kubeconfig, namespaces)
                 print(f"simulated cluster {name}: kubectl --kubeconfig {kubeconfig} get nodes")
-        env = {"TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}", "DEBUG_SESSION_CATALOG_DIR": str(catalog)}
-        worker = stack.start("worker", [sys.executable, str(Path(__file__).resolve().parents[1] / "worker.py")], env)
+        env = {
+            "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
+            "DEBUG_SESSION_CATALOG_DIR": str(catalog),
+            "DEBUG_SESSION_AUDIT_LOG": os.environ.get("DEBUG_SESSION_AUDIT_LOG", str(state_dir / "audit.jsonl")),
+            "DEBUG_SESSION_PUBLIC_URL": os.environ.get("DEBUG_SESSION_PUBLIC_URL", f"http://127.0.0.1:{api_port}"),
+        }
+        if not os.environ.get("DEBUG_SESSION_GROUP_DIRECTORY") and group_directory.exists():
+            env["DEBUG_SESSION_GROUP_DIRECTORY"] = str(group_directory)
+        catcher: MailCatcher | None = None
+        if not os.environ.get("DEBUG_SESSION_SMTP_HOST"):
+            catcher = MailCatcher(state_dir / "mail", _free_port())
+            catcher.start()
+            stack.on_stop.append(catcher.stop)
+            env |= {"DEBUG_SESSION_SMTP_HOST": "127.0.0.1", "DEBUG_SESSION_SMTP_PORT": str(catcher.port)}
+        metrics_port = int(os.environ.get("DEBUG_SESSION_WORKER_METRICS_PORT") or _free_port())
+        worker_env = {**env, "DEBUG_SESSION_WORKER_METRICS_PORT": str(metrics_port)}
+        worker_py = str(Path(__file__).resolve().parents[1] / "worker.py")
+        worker = stack.start("worker", [sys.executable, worker_py], worker_env)
         api_env = {
             **env,
             "DEBUG_SESSION_CATALOG_DIR": str(catalog),
@@ -172,6 +196,11 @@ def run(
         print()
         print(f"API            http://127.0.0.1:{api_port}   (docs: http://127.0.0.1:{api_port}/docs)")
         print(f"Temporal UI    http://127.0.0.1:{ui_port}")
+        print(f"metrics        http://127.0.0.1:{api_port}/metrics (API)")
+        print(f"               http://127.0.0.1:{metrics_port}/metrics (worker, with the Temporal SDK's)")
+        if catcher is not None:
+            print(f"mail catcher   smtp://127.0.0.1:{catcher.port}; caught mail: {catcher.directory}/*.eml")
+        print(f"audit trail    {env['DEBUG_SESSION_AUDIT_LOG']}")
         print(f"logs           {state_dir / 'logs'}")
         print("demo tokens    (Authorization: Bearer <token>)")
         for line in tokens.read_text().splitlines():

@@ -56,6 +56,15 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="check DebugSession documents' template, cluster and binding against this catalog",
     )
+    validate.add_argument(
+        "--settings",
+        action="store_true",
+        help=(
+            "also check the notification settings of this environment (DEBUG_SESSION_SMTP_*, "
+            "DEBUG_SESSION_GROUP_DIRECTORY, ...): the group directory loads and lists every approver group "
+            "of the catalog (a warning per group whose members would get no e-mail)"
+        ),
+    )
     preview = sub.add_parser(
         "preview",
         help="print every object a session would create, without touching any cluster",
@@ -99,6 +108,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     dev.add_argument("--catalog", type=Path, default=Path("deploy/demo-catalog"), metavar="DIR")
     dev.add_argument("--tokens", type=Path, default=Path("deploy/demo-tokens.yaml"), metavar="FILE")
+    dev.add_argument(
+        "--group-directory",
+        type=Path,
+        default=Path("deploy/demo-group-directory.yaml"),
+        metavar="FILE",
+        help="approver groups -> e-mail addresses (DEBUG_SESSION_GROUP_DIRECTORY, when that is not set)",
+    )
     dev.add_argument("--api-port", type=int, default=8080)
     dev.add_argument("--temporal-port", type=int, default=7233)
     dev.add_argument("--ui-port", type=int, default=8233)
@@ -142,6 +158,38 @@ def validate(paths: Sequence[Path], strict: bool, quiet: bool, catalog_dir: Path
         return EXIT_VALID
     print(f"invalid: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return EXIT_INVALID
+
+
+def check_settings(paths: Sequence[Path], quiet: bool) -> int:
+    """`validate --settings`: the notification settings from the environment, against the catalog."""
+    from pydantic import ValidationError
+
+    from notifications.directory import DirectoryError, GroupDirectory, unexpanded_approver_groups
+    from notifications.settings import NotificationSettings
+
+    try:
+        settings = NotificationSettings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error["loc"])
+            print(f"settings: DEBUG_SESSION_{field.upper()}: {error['msg']}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        directory = GroupDirectory.load(settings.group_directory) if settings.group_directory else GroupDirectory()
+    except DirectoryError as exc:
+        print(f"settings: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    warnings: list[str] = []
+    if not settings.smtp_host:
+        warnings.append("DEBUG_SESSION_SMTP_HOST is not set: no e-mail is sent")
+    catalog = load_catalog(paths).catalog
+    if catalog is not None:
+        warnings += unexpanded_approver_groups(catalog, directory)
+    if not quiet:
+        for warning in warnings:
+            print(f"settings: warning: {warning}", file=sys.stderr)
+    print(f"settings: valid; {len(warnings)} warning(s)", file=sys.stderr)
+    return EXIT_VALID
 
 
 def _values(pairs: list[str]) -> dict[str, Any]:
@@ -216,7 +264,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(completion.script(args.shell, _parser()), end="")
         return EXIT_VALID
     if args.command == "validate":
-        return validate(args.paths, args.strict, args.quiet, args.catalog)
+        status = validate(args.paths, args.strict, args.quiet, args.catalog)
+        if args.settings:
+            status = max(status, check_settings(args.paths, args.quiet))
+        return status
     if args.command == "preview":
         return preview(args)
     if args.command == "dev":
@@ -225,6 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return dev.run(
             args.catalog.resolve(),
             args.tokens.resolve(),
+            args.group_directory.resolve(),
             args.state_dir.resolve(),
             args.api_port,
             args.temporal_port,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -122,3 +123,42 @@ def test_a_debugsession_manifest_against_a_catalog(write_files: WriteFiles) -> N
     root = write_files({"session.yaml": fits})
     proc = run("validate", "--catalog", str(REPO / "deploy" / "demo-catalog"), str(root / "session.yaml"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def run_with(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DEBUG_SESSION_")}
+    return subprocess.run([DSCTL, *args], capture_output=True, text=True, timeout=60, check=False, env={**clean, **env})
+
+
+def test_settings_report_approver_groups_the_directory_does_not_list(tmp_path: Path) -> None:
+    directory = tmp_path / "groups.yaml"
+    directory.write_text("security-leads: [lena@example.com]\n")
+    env = {"DEBUG_SESSION_GROUP_DIRECTORY": str(directory), "DEBUG_SESSION_SMTP_HOST": "mail.example.com"}
+    proc = run_with(env, "validate", str(REPO / "deploy" / "demo-catalog"), "--settings")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("settings: warning:")]
+    assert len(warnings) == 1, proc.stderr
+    assert '"sre-leads"' in warnings[0]
+    assert str(directory) in warnings[0]
+    assert proc.stderr.rstrip().endswith("settings: valid; 1 warning(s)")
+
+
+def test_settings_refuse_a_broken_directory_and_a_bad_tls_mode(tmp_path: Path) -> None:
+    directory = tmp_path / "groups.yaml"
+    directory.write_text("security-leads: lena@example.com\n")
+    proc = run_with(
+        {"DEBUG_SESSION_GROUP_DIRECTORY": str(directory)},
+        "validate",
+        str(REPO / "deploy" / "demo-catalog"),
+        "--settings",
+    )
+    assert proc.returncode == 1
+    assert f"settings: group directory {directory}" in proc.stderr
+    assert "security-leads" in proc.stderr
+    proc = run_with({"DEBUG_SESSION_SMTP_TLS": "ssl"}, "validate", str(REPO / "deploy" / "demo-catalog"), "--settings")
+    assert proc.returncode == 1
+    assert "settings: DEBUG_SESSION_SMTP_TLS: Input should be 'none', 'starttls' or 'tls'" in proc.stderr, proc.stderr
+    # without a mail server the settings are valid, and say that no e-mail is sent
+    proc = run_with({}, "validate", str(REPO / "deploy" / "demo-catalog"), "--settings")
+    assert proc.returncode == 0
+    assert "settings: warning: DEBUG_SESSION_SMTP_HOST is not set: no e-mail is sent" in proc.stderr

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 import time
 from pathlib import Path
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import REPO
 from tests.dev_stack import dev_stack
@@ -73,6 +76,25 @@ def test_dev_stack_walkthrough(tmp_path: Path) -> None:
                 http.post(f"/api/v1/debug-sessions/{name}/terminate", headers=sam).json()["status"]["state"]
                 == "Terminated"
             )
+        # e-mail went to the mail catcher (the approvers' group expanded through the demo directory), the
+        # audit trail to the state directory, and both processes serve metrics
+        mail_dir = tmp_path / "state" / "mail"
+        assert f"caught mail: {mail_dir}/*.eml" in output, output
+        subject = "Subject: [Debug Sessions] Debug Session Request: Sam SRE on prod-eu"
+        for _ in range(100):
+            caught = [p.read_text() for p in mail_dir.glob("*.eml")]
+            if any(subject in m for m in caught):
+                break
+            time.sleep(0.2)
+        request = next(m for m in caught if subject in m)
+        assert "To: lena@example.com" in request
+        audit = [json.loads(line) for line in (tmp_path / "state" / "audit.jsonl").read_text().splitlines()]
+        assert {"debug_session.created", "debug_session.approved"} <= {e["type"] for e in audit if e["subject"] == name}
+        worker_metrics = re.search(r"(http://127\.0\.0\.1:\d+/metrics) \(worker", output)
+        assert worker_metrics is not None, output
+        for url in (f"{base}/metrics", worker_metrics.group(1)):
+            families = {f.name for f in text_string_to_metric_families(httpx.get(url, timeout=10).text)}
+            assert "debug_sessions_notification_deliveries" in families, (url, sorted(families))
         # The README's walk-throughs, as written (only the port and the kubeconfig directory differ)
         clusters = tmp_path / "state" / "clusters"
         out = run_readme_block("### A session, end to end, with curl", api_port, clusters)
