@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from types import CodeType, ModuleType
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from prometheus_client import start_http_server
 from pydantic import AliasChoices, Field, ValidationError
@@ -32,7 +32,6 @@ from temporalio.client import (
     SchedulePolicy,
     ScheduleSpec,
 )
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
@@ -41,11 +40,14 @@ from activities.metrics import SdkMetrics, WorkerMetrics
 from activities.notify import Announcer
 from activities.session import ActivitySettings, SessionActivities
 from activities.sweeper import OrphanSweeper
-from domain.catalog.catalog import load_catalog
-from domain.durations import parse_duration
+from domain.catalog.catalog import Catalog
+from domain.durations import PositiveDuration
+from kube.catalog_source import open_catalog
 from kube.client import preload
 from notifications.directory import DirectoryError, unexpanded_approver_groups
-from temporal_setup import ensure_search_attributes
+from temporal_access.connect import connect
+from temporal_access.search_attributes import register_or_report
+from temporal_access.settings import TemporalSettings
 from workflows.admission import AdmissionLockWorkflow
 from workflows.models import TASK_QUEUE, SweepInput
 from workflows.session import DebugSessionWorkflow
@@ -59,28 +61,29 @@ class WorkerSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore")
 
-    temporal_address: str = Field(default="localhost:7233", validation_alias=AliasChoices("TEMPORAL_ADDRESS"))
-    temporal_namespace: str = Field(default="default", validation_alias=AliasChoices("TEMPORAL_NAMESPACE"))
+    temporal: TemporalSettings = Field(default_factory=TemporalSettings)
+    """TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS and API key (temporal_access/settings.py)."""
     task_queue: str = Field(default=TASK_QUEUE, validation_alias=AliasChoices("DEBUG_SESSION_TASK_QUEUE"))
     max_activity_threads: int = Field(default=32, validation_alias=AliasChoices("DEBUG_SESSION_ACTIVITY_THREADS"))
     catalog_dir: Path = Field(
         default=Path("deploy/demo-catalog"), validation_alias=AliasChoices("DEBUG_SESSION_CATALOG_DIR")
     )
-    sweep_interval: str = Field(default="10m", validation_alias=AliasChoices("DEBUG_SESSION_SWEEP_INTERVAL"))
-    sweep_min_age: str = Field(default="5m", validation_alias=AliasChoices("DEBUG_SESSION_SWEEP_MIN_AGE"))
+    catalog_source: Literal["directory", "kubernetes"] = Field(
+        default="directory", validation_alias=AliasChoices("DEBUG_SESSION_CATALOG_SOURCE")
+    )
+    catalog_kubeconfig: Path | None = Field(
+        default=None, validation_alias=AliasChoices("DEBUG_SESSION_CATALOG_KUBECONFIG")
+    )
+    catalog_namespace: str = Field(default="", validation_alias=AliasChoices("DEBUG_SESSION_CATALOG_NAMESPACE"))
+    sweep_interval: PositiveDuration = Field(
+        default=timedelta(minutes=10), validation_alias=AliasChoices("DEBUG_SESSION_SWEEP_INTERVAL")
+    )
+    sweep_min_age: PositiveDuration = Field(
+        default=timedelta(minutes=5), validation_alias=AliasChoices("DEBUG_SESSION_SWEEP_MIN_AGE")
+    )
     metrics_port: int = Field(default=9464, validation_alias=AliasChoices("DEBUG_SESSION_WORKER_METRICS_PORT"))
     """Prometheus metrics of the worker and of the Temporal SDK at http://<host>:<port>/metrics; 0 turns it off."""
     metrics_host: str = Field(default="0.0.0.0", validation_alias=AliasChoices("DEBUG_SESSION_WORKER_METRICS_HOST"))
-
-
-async def connect(settings: WorkerSettings, runtime: Runtime | None = None) -> Client:
-    """A client with the pydantic data converter (every client of this system uses it)."""
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
-        runtime=runtime,
-    )
 
 
 def sdk_metrics_runtime() -> tuple[Runtime, str]:
@@ -103,11 +106,10 @@ def serve_metrics(settings: WorkerSettings, metrics: WorkerMetrics, sdk_url: str
     log.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
 
 
-def check_group_directory(announcer: Announcer, catalog_dir: Path) -> None:
+def check_group_directory(announcer: Announcer, catalog: Catalog | None) -> None:
     """Warn at start-up about approver groups whose members would get no mail."""
-    result = load_catalog([catalog_dir])
-    if result.catalog is not None:
-        for warning in unexpanded_approver_groups(result.catalog, announcer.directory):
+    if catalog is not None:
+        for warning in unexpanded_approver_groups(catalog, announcer.directory):
             log.warning("%s", warning)
 
 
@@ -234,27 +236,33 @@ async def main() -> None:
         announcer = Announcer.from_environment(metrics)
     except (DirectoryError, ValidationError) as exc:
         raise SystemExit(f"worker: invalid notification settings: {exc}") from None
-    check_group_directory(announcer, settings.catalog_dir)
     runtime, sdk_url = sdk_metrics_runtime() if settings.metrics_port else (None, None)
-    client = await connect(settings, runtime)
+    client = await connect(settings.temporal, runtime)
     if settings.metrics_port:
         serve_metrics(settings, metrics, sdk_url)
-    added = await ensure_search_attributes(client, settings.temporal_namespace)
-    if added:
-        log.info("registered search attributes: %s", ", ".join(added))
+    await register_or_report(client, settings.temporal.namespace, log)
     activities = SessionActivities(ActivitySettings(), metrics)
-    sweeper = OrphanSweeper(client, settings.catalog_dir, activities)
+    catalog = await asyncio.to_thread(
+        open_catalog,
+        settings.catalog_source,
+        settings.catalog_dir,
+        settings.catalog_kubeconfig,
+        settings.catalog_namespace,
+    )
+    check_group_directory(announcer, catalog.catalog)
+    sweeper = OrphanSweeper(client, lambda: catalog.catalog, activities)
     if await ensure_sweeper_schedule(
-        client, settings.task_queue, parse_duration(settings.sweep_interval), parse_duration(settings.sweep_min_age)
+        client, settings.task_queue, settings.sweep_interval, settings.sweep_min_age
     ):
         log.info("created schedule %s (every %s)", SWEEPER_SCHEDULE_ID, settings.sweep_interval)
     with concurrent.futures.ThreadPoolExecutor(max_workers=settings.max_activity_threads) as executor:
         worker = build_worker(client, settings.task_queue, activities, executor, sweeper, announcer)
-        log.info("worker on %s, task queue %s", settings.temporal_address, settings.task_queue)
+        log.info("worker on %s, task queue %s", settings.temporal.address, settings.task_queue)
         try:
             await worker.run()
         finally:
             activities.close()
+            catalog.stop()
 
 
 if __name__ == "__main__":

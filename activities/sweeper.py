@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from temporalio import activity
@@ -18,7 +18,7 @@ from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.catalog.catalog import load_catalog
+from domain.catalog.catalog import Catalog
 from domain.resolution.resolved import ResolvedCluster
 from kube.client import ClusterClient
 from kube.errors import KubeError
@@ -48,11 +48,11 @@ SWEPT_KINDS = (
 
 
 class OrphanSweeper:
-    """Holds the Temporal client and the catalog location the sweep needs."""
+    """Holds the Temporal client and the catalog the sweep visits (the worker's catalog source)."""
 
-    def __init__(self, client: Client, catalog_dir: Path, clients: Any) -> None:
+    def __init__(self, client: Client, catalog: Callable[[], Catalog | None], clients: Any) -> None:
         self.client = client
-        self.catalog_dir = catalog_dir
+        self.catalog = catalog
         self.clients = clients
         """Something with `.client(ResolvedCluster) -> ClusterClient` (the session activities' cache)."""
 
@@ -72,14 +72,14 @@ class OrphanSweeper:
     @activity.defn(name=SWEEP_ACTIVITY)
     async def sweep(self, input: SweepInput) -> SweepResult:
         """One pass over every cluster of the catalog."""
-        result = load_catalog([self.catalog_dir])
-        if result.catalog is None:
-            return SweepResult(errors=(f"catalog {self.catalog_dir} is invalid; nothing swept",))
+        catalog = self.catalog()
+        if catalog is None:
+            return SweepResult(errors=("no valid catalog loaded; nothing swept",))
         deleted: list[SweptObject] = []
         errors: list[str] = []
         running: dict[str, bool] = {}
         now = datetime.now(UTC)
-        for name, cluster in sorted(result.catalog.clusters.items()):
+        for name, cluster in sorted(catalog.clusters.items()):
             target = ResolvedCluster(
                 name=name,
                 kubeconfig_path=cluster.spec.kubeconfig.path,

@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
 from api import errors, openapi
@@ -27,8 +26,9 @@ from api.session_feed import SessionFeed
 from api.session_index import SessionIndex
 from api.settings import ApiSettings
 from audit.settings import AuditSettings
-from domain.catalog.watch import CatalogWatcher
-from temporal_setup import ensure_search_attributes
+from kube.catalog_source import open_catalog
+from temporal_access.connect import connect
+from temporal_access.search_attributes import register_or_report
 
 log = logging.getLogger("debug_sessions.api")
 
@@ -45,21 +45,25 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        temporal = client or await Client.connect(
-            settings.temporal_address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter
-        )
+        temporal = client or await connect(settings.temporal)
         # Whoever starts first registers the search attributes (idempotent): creating a session needs them.
         # Bounded: a Temporal that answers nothing must not keep the API from serving (and saying so).
         try:
             await asyncio.wait_for(
-                ensure_search_attributes(temporal, settings.temporal_namespace), settings.request_timeout
+                register_or_report(temporal, settings.temporal.namespace, log), settings.request_timeout
             )
         except (TimeoutError, RPCError) as exc:
             log.warning("search attributes not checked (Temporal unavailable): %s", exc or "timed out")
         tokens = load_tokens(settings.tokens_file) if settings.tokens_file else {}
-        watcher = CatalogWatcher(
-            [settings.catalog_dir], strict=settings.catalog_strict, interval=settings.catalog_poll_interval
-        ).start()
+        watcher = await asyncio.to_thread(
+            open_catalog,
+            settings.catalog_source,
+            settings.catalog_dir,
+            settings.catalog_kubeconfig,
+            settings.catalog_namespace,
+            settings.catalog_strict,
+            settings.catalog_poll_interval,
+        )
         health = ClusterHealth(lambda: watcher.catalog, settings.cluster_health_interval)
         await health.check_all()
         health.start()
@@ -109,9 +113,9 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
         metrics.watch_sessions(index, pods, counts)
         log.info(
             "API ready: catalog %s, %d tokens, Temporal %s",
-            settings.catalog_dir,
+            settings.catalog_dir if settings.catalog_source == "directory" else "from the hub cluster",
             len(tokens),
-            settings.temporal_address,
+            settings.temporal.address,
         )
         try:
             yield

@@ -19,7 +19,7 @@ from api.session_feed import SessionFeed
 from api.session_index import SessionIndex
 from api.settings import ApiSettings
 from domain.catalog.catalog import Catalog
-from domain.catalog.watch import CatalogWatcher
+from domain.catalog.watch import CatalogSource
 from domain.identity import Identity
 from workflows.models import Actor
 
@@ -30,7 +30,7 @@ class ApiState:
 
     settings: ApiSettings
     client: Client
-    watcher: CatalogWatcher
+    watcher: CatalogSource
     index: SessionIndex
     health: ClusterHealth
     pods: PodTracker

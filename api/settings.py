@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from domain.durations import DurationError, parse_duration
+from domain.durations import PositiveDuration
 from domain.hosts import is_loopback
+from temporal_access.settings import TemporalSettings
 from workflows.models import TASK_QUEUE, WorkflowSettings
 
 
@@ -27,6 +30,18 @@ class ApiSettings(BaseSettings):
     catalog_dir: Path = Field(
         default=Path("deploy/demo-catalog"), validation_alias=_env("DEBUG_SESSION_CATALOG_DIR", "catalog_dir")
     )
+    catalog_source: Literal["directory", "kubernetes"] = Field(
+        default="directory", validation_alias=_env("DEBUG_SESSION_CATALOG_SOURCE", "catalog_source")
+    )
+    """`directory` (DEBUG_SESSION_CATALOG_DIR) or `kubernetes` (the catalog kinds as resources of a hub cluster)."""
+    catalog_kubeconfig: Path | None = Field(
+        default=None, validation_alias=_env("DEBUG_SESSION_CATALOG_KUBECONFIG", "catalog_kubeconfig")
+    )
+    """The hub cluster's kubeconfig; unset: the pod's service account (in-cluster)."""
+    catalog_namespace: str = Field(
+        default="", validation_alias=_env("DEBUG_SESSION_CATALOG_NAMESPACE", "catalog_namespace")
+    )
+    """Where namespaced catalog kinds (bindings) are read on the hub; empty: every namespace."""
     catalog_strict: bool = Field(default=False, validation_alias=_env("DEBUG_SESSION_CATALOG_STRICT", "catalog_strict"))
     catalog_poll_interval: float = Field(
         default=0.5, gt=0, le=60, validation_alias=_env("DEBUG_SESSION_CATALOG_POLL_INTERVAL", "catalog_poll_interval")
@@ -36,22 +51,19 @@ class ApiSettings(BaseSettings):
         default=False,
         validation_alias=_env("DEBUG_SESSION_ALLOW_TOKEN_FILE_ON_PUBLIC_ADDRESS", "allow_token_file_on_public_address"),
     )
-    temporal_address: str = Field(
-        default="localhost:7233", validation_alias=_env("TEMPORAL_ADDRESS", "temporal_address")
-    )
-    temporal_namespace: str = Field(
-        default="default", validation_alias=_env("TEMPORAL_NAMESPACE", "temporal_namespace")
-    )
+    temporal: TemporalSettings = Field(default_factory=TemporalSettings)
+    """TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS and API key (temporal_access/settings.py)."""
     task_queue: str = Field(default=TASK_QUEUE, validation_alias=_env("DEBUG_SESSION_TASK_QUEUE", "task_queue"))
-    approval_timeout: str = Field(
-        default="24h", validation_alias=_env("DEBUG_SESSION_APPROVAL_TIMEOUT", "approval_timeout")
+    approval_timeout: PositiveDuration = Field(
+        default=timedelta(hours=24), validation_alias=_env("DEBUG_SESSION_APPROVAL_TIMEOUT", "approval_timeout")
     )
-    safety_check_interval: str = Field(
-        default="15m", validation_alias=_env("DEBUG_SESSION_SAFETY_CHECK_INTERVAL", "safety_check_interval")
+    safety_check_interval: PositiveDuration = Field(
+        default=timedelta(minutes=15),
+        validation_alias=_env("DEBUG_SESSION_SAFETY_CHECK_INTERVAL", "safety_check_interval"),
     )
     """How often an Active session looks at its cluster when nothing else wakes it."""
-    retention_period: str = Field(
-        default="168h", validation_alias=_env("DEBUG_SESSION_RETENTION_PERIOD", "retention_period")
+    retention_period: PositiveDuration = Field(
+        default=timedelta(hours=168), validation_alias=_env("DEBUG_SESSION_RETENTION_PERIOD", "retention_period")
     )
     admin_groups: str = Field(default="", validation_alias=_env("DEBUG_SESSION_ADMIN_GROUPS", "admin_groups"))
     oidc_issuer: str = Field(default="", validation_alias=_env("DEBUG_SESSION_OIDC_ISSUER", "oidc_issuer"))
@@ -97,16 +109,6 @@ class ApiSettings(BaseSettings):
         default="breakglass", validation_alias=_env("DEBUG_SESSION_NAMESPACE", "sessions_namespace")
     )
 
-    @field_validator("approval_timeout", "retention_period", "safety_check_interval")
-    @classmethod
-    def _duration(cls, value: str) -> str:
-        try:
-            if parse_duration(value) <= timedelta(0):
-                raise ValueError(f"{value!r} must be positive")
-        except DurationError as exc:
-            raise ValueError(str(exc)) from exc
-        return value
-
     @model_validator(mode="after")
     def _no_dev_auth_in_public(self) -> ApiSettings:
         if self.tokens_file is not None and not self.allow_token_file_on_public_address and not is_loopback(self.host):
@@ -114,6 +116,26 @@ class ApiSettings(BaseSettings):
                 f"refusing to serve static-token authentication on {self.host}: bind to 127.0.0.1 or set "
                 "DEBUG_SESSION_ALLOW_TOKEN_FILE_ON_PUBLIC_ADDRESS=true (development only)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _webhook_token_in_public(self) -> ApiSettings:
+        if not self.webhook_token and not is_loopback(self.host):
+            raise ValueError(
+                f"refusing to serve the authorization webhook on {self.host} without a token: set "
+                "DEBUG_SESSION_WEBHOOK_TOKEN (and the same bearer token in the kube-apiserver's webhook kubeconfig)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _oidc_over_tls(self) -> ApiSettings:
+        for name, url in (
+            ("DEBUG_SESSION_OIDC_ISSUER", self.oidc_issuer),
+            ("DEBUG_SESSION_OIDC_JWKS_URL", self.oidc_jwks_url),
+        ):
+            parsed = urlsplit(url)
+            if url and parsed.scheme != "https" and not is_loopback(parsed.hostname or ""):
+                raise ValueError(f"{name} must be an https:// URL (plain http only on a loopback address): {url}")
         return self
 
     @model_validator(mode="after")
@@ -132,14 +154,9 @@ class ApiSettings(BaseSettings):
         return frozenset(g.strip() for g in self.admin_groups.split(",") if g.strip())
 
     @property
-    def approval_timeout_delta(self) -> timedelta:
-        """DEBUG_SESSION_APPROVAL_TIMEOUT parsed."""
-        return parse_duration(self.approval_timeout)
-
-    @property
     def workflow_settings(self) -> WorkflowSettings:
         """The operator settings a new session is started with (and keeps)."""
         return WorkflowSettings(
-            approval_timeout=self.approval_timeout_delta,
-            safety_check_interval=parse_duration(self.safety_check_interval),
+            approval_timeout=self.approval_timeout,
+            safety_check_interval=self.safety_check_interval,
         )

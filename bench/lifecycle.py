@@ -50,7 +50,7 @@ from bench.floor_workflow import FloorWithActionsWorkflow, FloorWorkflow, noop  
 from domain.resolution.resolved import ResolvedCluster, ResolvedSession  # noqa: E402
 from kube.client import ClusterClient  # noqa: E402
 from kube.pods import allowed_pod  # noqa: E402
-from temporal_setup import ensure_search_attributes  # noqa: E402
+from temporal_access.search_attributes import ensure_search_attributes  # noqa: E402
 from worker import build_worker  # noqa: E402
 from workflows import search_attributes as sa  # noqa: E402
 from workflows.models import (  # noqa: E402

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Annotated
+
+from pydantic import BeforeValidator, PlainSerializer
 
 # Go's time.ParseDuration units, in nanoseconds.
 _UNITS_NS = {
@@ -95,3 +98,18 @@ def format_duration(d: timedelta) -> str:
     if m:
         return f"{sign}{m}m{s}s"
     return f"{sign}{s}s"
+
+
+def _setting(value: object) -> timedelta:
+    """A duration setting: Go-style text (`24h`, `1h30m`, `7d`) or a timedelta; must be positive."""
+    try:
+        parsed = value if isinstance(value, timedelta) else parse_duration(str(value))
+    except DurationError as exc:
+        raise ValueError(str(exc)) from exc
+    if parsed <= timedelta(0):
+        raise ValueError(f"{value!r} must be positive")
+    return parsed
+
+
+PositiveDuration = Annotated[timedelta, BeforeValidator(_setting), PlainSerializer(format_duration, return_type=str)]
+"""The type of a duration setting (environment variables give text such as `24h`)."""

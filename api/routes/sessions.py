@@ -305,7 +305,7 @@ ListFilters = Annotated[Filters, Depends(filters)]
 
 def _horizon(state: ApiState) -> datetime:
     """DEBUG_SESSION_RETENTION_PERIOD: finished sessions stay listed this long after they closed."""
-    return datetime.now(UTC) - parse_duration(state.settings.retention_period)
+    return datetime.now(UTC) - state.settings.retention_period
 
 
 @router.get("", response_model=SessionList, response_model_exclude_none=True)
@@ -443,7 +443,7 @@ async def _decide(
         update,
         arg,
         lambda s, st, now: policy.check_decision(
-            s, st, actor, reason, now, rejecting=rejecting, timeout=state.settings.approval_timeout_delta
+            s, st, actor, reason, now, rejecting=rejecting, timeout=state.settings.approval_timeout
         ),
     )
     if rejecting:

@@ -101,25 +101,37 @@ def load_catalog(
     manifests, not catalog objects) are accepted too: checked against their model and appended there.
     """
     files, diagnostics = find_files(Path(p) for p in paths)
-    catalog = Catalog()
+    objects: list[tuple[Any, Source]] = []
     for path in files:
         docs, problems = read_documents(path)
         diagnostics += problems
-        for raw in docs:
-            if raw.data is None:
-                continue  # an empty document (e.g. a trailing ---) is not an error
-            obj, findings = parse_resource(raw.data, CATALOG_KINDS if requests is None else REQUEST_KINDS)
-            if isinstance(obj, DebugSession) and requests is not None:
-                diagnostics += [f.located(raw.file, raw.doc) for f in findings]
-                if not any(f.severity is Severity.ERROR for f in findings):
-                    requests.append((obj, Source(raw.file, raw.doc)))
-                continue
-            if obj is not None:
-                rule = _RULES[type(obj)]
-                findings += rule(obj)
-            diagnostics += [f.located(raw.file, raw.doc) for f in findings]
-            if obj is not None and not any(f.severity is Severity.ERROR for f in findings):
-                diagnostics += _add(catalog, obj, Source(raw.file, raw.doc))
+        objects += [(raw.data, Source(raw.file, raw.doc)) for raw in docs if raw.data is not None]
+    return load_objects(objects, strict, requests, diagnostics)
+
+
+def load_objects(
+    objects: Iterable[tuple[Any, Source]],
+    strict: bool = False,
+    requests: list[tuple[DebugSession, Source]] | None = None,
+    diagnostics: list[Diagnostic] | None = None,
+) -> LoadResult:
+    """Load parsed manifests (from files, or objects listed from a cluster: `Source.file` then names the
+    object) into a catalog, with the same rules and the same all-or-nothing outcome as `load_catalog`."""
+    diagnostics = list(diagnostics or [])
+    catalog = Catalog()
+    for data, source in objects:
+        obj, findings = parse_resource(data, CATALOG_KINDS if requests is None else REQUEST_KINDS)
+        if isinstance(obj, DebugSession) and requests is not None:
+            diagnostics += [f.located(source.file, source.doc) for f in findings]
+            if not any(f.severity is Severity.ERROR for f in findings):
+                requests.append((obj, source))
+            continue
+        if obj is not None:
+            rule = _RULES[type(obj)]
+            findings += rule(obj)
+        diagnostics += [f.located(source.file, source.doc) for f in findings]
+        if obj is not None and not any(f.severity is Severity.ERROR for f in findings):
+            diagnostics += _add(catalog, obj, source)
     diagnostics += cross_reference(catalog)
     if strict:
         diagnostics = [_strict(d) for d in diagnostics]

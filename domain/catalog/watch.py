@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 
 from domain.catalog.catalog import Catalog, LoadResult, load_catalog
 from domain.catalog.documents import find_files
@@ -15,6 +16,16 @@ from domain.catalog.documents import find_files
 log = logging.getLogger("debug_sessions.catalog")
 
 Fingerprint = tuple[tuple[str, str], ...]
+
+
+class CatalogSource(Protocol):
+    """Where a running process gets its catalog: files (`CatalogWatcher`) or a hub cluster
+    (`kube.catalog_source.KubernetesCatalogSource`). Both keep the last good catalog."""
+
+    @property
+    def catalog(self) -> Catalog | None: ...
+
+    def stop(self) -> None: ...
 
 
 def fingerprint(paths: Sequence[Path]) -> Fingerprint:

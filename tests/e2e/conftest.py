@@ -20,7 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.session import ActivitySettings, SessionActivities
 from kubesim.sim import KubeSim
-from temporal_setup import ensure_search_attributes
+from temporal_access.search_attributes import ensure_search_attributes
 from tests.replay_support import replay_all
 from worker import build_worker
 

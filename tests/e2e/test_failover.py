@@ -33,7 +33,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.workflow_calls import read_session
 from domain.resolution.resolved import ResolvedSession
 from kubesim.sim import KubeSim
-from temporal_setup import ensure_search_attributes
+from temporal_access.search_attributes import ensure_search_attributes
 from tests.conftest import REPO
 from tests.e2e.conftest import temporal_cli
 from tests.e2e.test_lifecycle_e2e import snapshot_on, wait_state

@@ -14,6 +14,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.session import ActivitySettings, SessionActivities
 from activities.sweeper import OrphanSweeper
+from domain.catalog.catalog import load_catalog
 from tests.e2e.conftest import Stack
 from tests.e2e.test_lifecycle_e2e import snapshot, start, wait_state
 from worker import ensure_sweeper_schedule
@@ -60,7 +61,8 @@ async def test_sweep_removes_only_orphans(stack: Stack, kube: Any, tmp_path: Pat
     }
     apps.create_namespaced_deployment("breakglass-debug", ghost)
     acts = SessionActivities(ActivitySettings())
-    sweeper = OrphanSweeper(stack.client, catalog, acts)
+    loaded = load_catalog([catalog]).catalog
+    sweeper = OrphanSweeper(stack.client, lambda: loaded, acts)
     try:
         result = await ActivityEnvironment().run(sweeper.sweep, SweepInput(min_age=timedelta(0)))
     finally:
