@@ -111,6 +111,7 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
         )
         metrics.watch_index(lambda: index.refreshed_at.timestamp() if index.refreshed_at else None)
         metrics.watch_sessions(index, pods, counts)
+        metrics.watch_catalog(watcher)
         log.info(
             "API ready: catalog %s, %d tokens, Temporal %s",
             settings.catalog_dir if settings.catalog_source == "directory" else "from the hub cluster",

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from api.pod_tracker import PodTracker
     from api.session_counts import SessionCounts
     from api.session_index import SessionIndex
+    from domain.catalog.watch import CatalogSource
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
@@ -99,6 +100,19 @@ class ApiMetrics:
         """Gauges of live sessions, computed at each scrape from the index, the pod watches and the counts:
         a session's series disappear with it."""
         self.registry.register(LiveSessions(index, pods, counts))
+
+    def watch_catalog(self, source: CatalogSource) -> None:
+        """The catalog's health at each scrape: whether one is served, and the errors of the last load."""
+        Gauge(
+            "debug_sessions_catalog_loaded",
+            "1 while a valid catalog is served (possibly not the newest)",
+            registry=self.registry,
+        ).set_function(lambda: 0.0 if source.catalog is None else 1.0)
+        Gauge(
+            "debug_sessions_catalog_errors",
+            "Errors of the most recent catalog load (more than 0: it was refused and the last good one is served)",
+            registry=self.registry,
+        ).set_function(lambda: float(len(r.errors)) if (r := source.last_result) is not None else 0.0)
 
     def text(self) -> bytes:
         return generate_latest(self.registry)

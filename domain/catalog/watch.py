@@ -25,6 +25,9 @@ class CatalogSource(Protocol):
     @property
     def catalog(self) -> Catalog | None: ...
 
+    @property
+    def last_result(self) -> LoadResult | None: ...
+
     def stop(self) -> None: ...
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from api.pod_tracker import PodTracker
     from api.session_counts import SessionCounts
     from api.session_index import SessionIndex
+    from domain.catalog.watch import CatalogSource
 
 MONITORING = Path(__file__).resolve().parents[2] / "deploy" / "monitoring"
 DASHBOARD = MONITORING / "grafana-dashboard.json"
@@ -125,6 +126,7 @@ def exposed() -> set[str]:
         cast("PodTracker", SimpleNamespace(watches={})),
         cast("SessionCounts", SimpleNamespace(pending_approval=0, stuck_pending=0)),
     )
+    api.watch_catalog(cast("CatalogSource", SimpleNamespace(catalog=None, last_result=None)))
     return sample_names(api.registry) | sample_names(WorkerMetrics().registry)
 
 
