@@ -3,13 +3,16 @@
 A decision never calls Temporal: it reads this index. The index is rebuilt from one visibility listing
 (the workflow keeps pods, operations, operators and liveness in its search attributes) every
 `interval`, so a terminate, leave or expiry reaches decisions within interval + visibility lag; expiry is
-also re-checked at decision time.
+also re-checked at decision time. A terminate or leave answered by this process revokes at once here
+(`revoke`): the session (or the user) is dropped from the index and kept out of refreshes for a while, in
+case visibility still lists the old state.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -22,6 +25,8 @@ from workflows import search_attributes as sa
 
 log = logging.getLogger("debug_sessions.index")
 YIELD_EVERY = 100
+REVOCATION_MEMORY = 60.0
+"""Seconds a revocation made here overrides what visibility lists (far beyond any visibility lag)."""
 
 
 class SessionIndex:
@@ -35,6 +40,8 @@ class SessionIndex:
         self.by_name: dict[str, IndexedSession] = {}
         """Active sessions by name: the session a pod's label names (api/pod_tracker.py)."""
         self.refreshed_at: datetime | None = None
+        self._revoked: dict[tuple[str, str | None], float] = {}
+        """(session, user or None for the whole session) -> when it was revoked (monotonic)."""
         # A visibility hiccup must not end the refresher; decisions keep the last index.
         self._loop = Periodic(
             "session-index", self.refresh, interval, log, "session index refresh failed; keeping the previous index"
@@ -66,6 +73,11 @@ class SessionIndex:
                 elif kind == "operator":
                     role, _, user = rest.partition(":")
                     operators[user] = role
+            revoked = self._revocations(wf.id)
+            if None in revoked:
+                continue
+            if revoked:
+                operators = {user: role for user, role in operators.items() if user not in revoked}
             session = IndexedSession(
                 name=wf.id,
                 cluster=cluster,
@@ -83,6 +95,28 @@ class SessionIndex:
         self.by_name = by_name
         self.refreshed_at = datetime.now(UTC)
         return len(by_name)
+
+    def revoke(self, name: str, user: str | None = None) -> None:
+        """Take away at once what a terminate (`user` None: the whole session) or a leave (`user`) ended."""
+        self._revoked[(name, user)] = time.monotonic()
+        session = self.by_name.get(name)
+        if session is None:
+            return
+        kept = {n: s for n, s in self.by_name.items() if n != name}
+        if user is not None:
+            kept[name] = session.model_copy(
+                update={"operators": {u: r for u, r in session.operators.items() if u != user}}
+            )
+        self.by_name = kept
+        self.by_pod = {
+            key: tuple(kept[s.name] if s.name == name else s for s in found if s.name != name or name in kept)
+            for key, found in self.by_pod.items()
+        }
+
+    def _revocations(self, name: str) -> set[str | None]:
+        now = time.monotonic()
+        self._revoked = {k: at for k, at in self._revoked.items() if now - at < REVOCATION_MEMORY}
+        return {user for (session, user) in self._revoked if session == name}
 
     def sessions(self, cluster: str, pod: str, labelled_by: str | None = None) -> Sequence[IndexedSession]:
         """The Active sessions on `cluster` that may grant `pod` (`namespace/name`): those listing it, and

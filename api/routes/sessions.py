@@ -500,6 +500,7 @@ async def terminate(name: SessionName, request: Request, who: Caller, state: Sta
         lambda s, st, now: policy.check_terminate(s, st, actor, now),
     )
     state.metrics.terminated.labels(session.cluster.name, "user_terminated").inc()
+    state.index.revoke(name)
     return _view(session, status, who)
 
 
@@ -551,4 +552,5 @@ async def leave(name: SessionName, request: Request, who: Caller, state: State) 
         LeaveInput(actor=actor),
         lambda s, st, now: policy.check_leave(s, st, actor, now),
     )
+    state.index.revoke(name, actor.username)
     return LeaveResult(message=result.message)
