@@ -137,6 +137,9 @@ class DebugSessionWorkflow:
         """Wake-ups, actions and activities of this run: continue-as-new is decided on this count."""
         self._notifications: list[asyncio.Task[Any]] = []
         """Notification activities in flight: never awaited on the critical path, drained before returning."""
+        self._holding = False
+        self._held: list[NotifyInput] = []
+        """Announcements held back until the deploy has answered (see `_decide`)."""
 
     # --- state helpers ---------------------------------------------------------------------------
 
@@ -154,8 +157,18 @@ class DebugSessionWorkflow:
         event = SessionEvent(at=workflow.now(), type=kind, message=text, actor=actor)
         self._update(events=(*self._status.events, event), **changes)
         announcement = self._notify_input(event, resources)
-        self._notifications.append(asyncio.ensure_future(self._announce(announcement)))
+        if self._holding:
+            self._held.append(announcement)
+        else:
+            self._notifications.append(asyncio.ensure_future(self._announce(announcement)))
         return event
+
+    def _release_held(self) -> None:
+        """Announce what was held back while the deploy was being scheduled (see `_decide`)."""
+        self._holding = False
+        held, self._held = self._held, []
+        for announcement in held:
+            self._notifications.append(asyncio.ensure_future(self._announce(announcement)))
 
     def _transition(
         self,
@@ -244,6 +257,7 @@ class DebugSessionWorkflow:
 
     async def _drain_notifications(self) -> None:
         """Wait for the notifications in flight; a failed notification never changes the session."""
+        self._release_held()  # e.g. approved, then withdrawn before the deploy answered
         while self._notifications:
             pending, self._notifications = self._notifications, []
             for outcome in await asyncio.gather(*pending, return_exceptions=True):
@@ -313,6 +327,7 @@ class DebugSessionWorkflow:
                 heartbeat_timeout=self._settings.heartbeat_timeout,
             )
         except ActivityError as exc:
+            self._release_held()
             cause = exc.cause.message if isinstance(exc.cause, ApplicationError) else str(exc.cause or exc)
             details = exc.cause.details if isinstance(exc.cause, ApplicationError) else ()
             partial = DeployResult.model_validate(details[0]) if details and isinstance(details[0], dict) else None
@@ -332,6 +347,7 @@ class DebugSessionWorkflow:
             elif adopted:
                 self._update(**adopted)
             return
+        self._release_held()
         deployed: dict[str, Any] = {
             "deployed_resources": result.deployed_resources,
             "allowed_pods": result.allowed_pods,
@@ -854,6 +870,10 @@ class DebugSessionWorkflow:
             approval = self._status.approval.model_copy(
                 update={"approved_by": user, "approved_at": now, "reason": clean}
             )
+            # An announcement is a local activity: started now, it would hold this workflow task, and with it
+            # the deploy the approval lets the lifecycle schedule, until it returns. Announce it once the
+            # deploy has answered instead (approve→Active latency, bench/lifecycle.py).
+            self._holding = True
             self._record("approved", f"Approved by {user}", actor=user, approval=approval)
 
     def _renew(self, extend_by: timedelta, actor: str) -> None:
