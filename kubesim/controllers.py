@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubesim import quota
+from kubesim.crds import CRD_KEY
 from kubesim.errors import ApiError
 from kubesim.quantity import format_quantity
-from kubesim.resources import crd_types
 from kubesim.rest import Api, DeleteOptions, now_iso, random_suffix
 from kubesim.scheduling import can_run, unschedulable_message
 from kubesim.selectors import match_label_selector
@@ -34,7 +34,6 @@ _DS_TOLERATIONS = [
     {"key": "node.kubernetes.io/pid-pressure", "operator": "Exists", "effect": "NoSchedule"},
     {"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"},
 ]
-_CRD_KEY = "apiextensions.k8s.io/customresourcedefinitions"
 # Changes to these resources never need a reconcile pass unless they are deletions.
 _QUIET_KEYS = {"/events", "/configmaps", "/secrets", "/serviceaccounts", "/services"}
 
@@ -145,7 +144,7 @@ class Controllers:
         if ev.type == "DELETED":
             for memo in self._settled.values():
                 memo.pop(ev.obj["metadata"].get("uid", ""), None)
-        if ev.key == _CRD_KEY:
+        if ev.key == CRD_KEY:
             self._register_crd(ev)
         if ev.type == "DELETED" or ev.obj["metadata"].get("deletionTimestamp"):
             self._gc_needed = True
@@ -154,19 +153,14 @@ class Controllers:
         self._wake.set()
 
     def _register_crd(self, ev: Event) -> None:
-        """Serve (or stop serving) a CRD's resources as soon as it is committed, like apiextensions does."""
+        """Note the resources of a deleted CRD, whose objects the next pass removes (crds.py stops serving
+        them); a CRD created again before that pass keeps its new objects."""
         spec = ev.obj.get("spec") or {}
         key = f"{spec.get('group', '')}/{(spec.get('names') or {}).get('plural', '')}"
         if ev.type == "DELETED" or ev.obj["metadata"].get("deletionTimestamp"):
-            self.reg.replace_custom(key, [])
             self._orphaned_custom.add(key)
-            return
-        try:
-            types = crd_types(ev.obj)
-        except (KeyError, TypeError):
-            return
-        self.reg.replace_custom(key, types)
-        self._orphaned_custom.discard(key)
+        else:
+            self._orphaned_custom.discard(key)
 
     def start(self) -> None:
         """Start the background loop."""
@@ -256,8 +250,8 @@ class Controllers:
             self._orphaned_custom.discard(key)
             for obj in self.api.store.list(key):
                 self.api.store.remove(key, obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
-        crd_rt = self._rt(_CRD_KEY)
-        for crd in self.api.store.list(_CRD_KEY):
+        crd_rt = self._rt(CRD_KEY)
+        for crd in self.api.store.list(CRD_KEY):
             m = crd["metadata"]
             if m.get("deletionTimestamp") or _condition(crd, "Established"):
                 continue

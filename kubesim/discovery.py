@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from kubesim.resources import Registry, ResourceType
@@ -164,34 +165,48 @@ def _gv_path(group: str, version: str) -> str:
     return f"apis/{group}/{version}" if group else f"api/{version}"
 
 
-def openapi_root(reg: Registry) -> dict[str, Any]:
+SchemaOf = Callable[[ResourceType], dict[str, Any] | None]
+"""The schema a CRD declares for a resource type (None: none)."""
+
+
+def _no_schema(_rt: ResourceType) -> dict[str, Any] | None:
+    return None
+
+
+def openapi_root(reg: Registry, schema_of: SchemaOf = _no_schema) -> dict[str, Any]:
     """Body of /openapi/v3: one entry per group/version, URLs carrying a content hash."""
     paths: dict[str, Any] = {}
     gvs = [("", v) for v in reg.versions("")] + [(g, v) for g in reg.groups() for v in reg.versions(g)]
     for g, v in gvs:
         p = _gv_path(g, v)
-        digest = hashlib.sha512(json.dumps(openapi_gv(reg, g, v), sort_keys=True).encode()).hexdigest().upper()
+        document = openapi_gv(reg, g, v, schema_of)
+        digest = hashlib.sha512(json.dumps(document, sort_keys=True).encode()).hexdigest().upper()
         paths[p] = {"serverRelativeURL": f"/openapi/v3/{p}?hash={digest[:128]}"}
     return {"paths": paths}
 
 
-def openapi_gv(reg: Registry, group: str, version: str) -> dict[str, Any]:
+def openapi_gv(reg: Registry, group: str, version: str, schema_of: SchemaOf = _no_schema) -> dict[str, Any]:
     """A minimal OpenAPI v3 document for one group/version.
 
     It declares, per resource, a PATCH operation that accepts the `fieldValidation` query parameter, so
     kubectl uses server-side field validation instead of client-side schema validation, and lists the
-    patch media types kubectl may use from these open schemas. kubesim does not validate fields.
+    patch media types kubectl may use from these open schemas. Built-in schemas are open (kubesim does
+    not validate built-in fields); a CRD's schema is published as declared, so `kubectl explain` works.
     """
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
     for rt in reg.in_group_version(group, version):
         gvk = {"group": group, "version": version, "kind": rt.kind}
         ref_name = f"{_schema_prefix(rt)}.{rt.kind}"
-        schemas[ref_name] = {
-            "type": "object",
-            "x-kubernetes-group-version-kind": [gvk],
-            "x-kubernetes-preserve-unknown-fields": True,
-        }
+        declared = schema_of(rt)
+        if declared is not None:
+            schemas[ref_name] = {**declared, "x-kubernetes-group-version-kind": [gvk]}
+        else:
+            schemas[ref_name] = {
+                "type": "object",
+                "x-kubernetes-group-version-kind": [gvk],
+                "x-kubernetes-preserve-unknown-fields": True,
+            }
         # Strategic merge patch is deliberately not advertised: kubectl would then compute apply patches
         # from these open schemas; without it kubectl uses its compiled-in Go types, as for a real server.
         media = [

@@ -195,13 +195,6 @@ def load_extra_resources(text: str) -> list[ResourceType]:
     return out
 
 
-def crd_types(crd: dict[str, Any]) -> list[ResourceType]:
-    """Resource types a CustomResourceDefinition object declares (served versions only)."""
-    spec = dict(crd.get("spec") or {})
-    spec["versions"] = [v for v in spec.get("versions") or [] if v.get("served", True)]
-    return _parse_extra({"kind": "CustomResourceDefinition", "spec": spec})
-
-
 def _parse_extra(entry: dict[str, Any]) -> list[ResourceType]:
     if entry.get("kind") == "CustomResourceDefinition":
         spec = entry["spec"]

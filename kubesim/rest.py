@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kubesim import errors
+from kubesim import errors, schema_validation
 from kubesim.apply import record_update, server_side_apply
+from kubesim.crds import CRD_KEY, CustomResourceDefinitions
 from kubesim.errors import ApiError
 from kubesim.patch import json_merge_patch, json_patch, strategic_merge_patch
 from kubesim.resources import Registry, ResourceType
@@ -38,6 +39,7 @@ _UNDELETABLE_NAMESPACES = {"default", "kube-system", "kube-public"}
 _NAME_SUFFIX_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 
 Admission = Callable[[ResourceType, str, Obj, Obj | None], None]
+StrictError = Callable[[ResourceType, Obj, builtins.list[str]], ApiError]
 
 
 def now_iso() -> str:
@@ -78,6 +80,7 @@ class Api:
         self.registry = registry
         self.store = store
         self.admission: list[Admission] = []
+        self.crds = CustomResourceDefinitions(registry, store)
         self._ip_counter = 10
 
     # ----------------------------------------------------------------- reads
@@ -100,7 +103,7 @@ class Api:
     ) -> ListResult:
         """Filtered, paginated list in key order."""
         labels = parse_label_selector(label_selector)
-        fields = parse_field_selector(field_selector, rt.key)
+        fields = parse_field_selector(field_selector, rt.key, self.selectable_fields(rt))
         start: tuple[str, str] | None = None
         if continue_token:
             try:
@@ -140,10 +143,15 @@ class Api:
         dry_run: bool = False,
         field_manager: str | None = None,
         managed_fields: builtins.list[Obj] | None = None,
+        field_validation: str = "",
+        warnings: builtins.list[str] | None = None,
     ) -> Obj:
         """Create with generateName, defaulting, validation, namespace checks and admission."""
         obj = copy.deepcopy(body)
         self._check_type(rt, obj)
+        self._decode_custom(rt, obj, field_validation, warnings, _cannot_handle)
+        if "status" in rt.subresources and not rt.builtin:
+            obj.pop("status", None)  # the status subresource owns status, from the first write on
         meta = obj.setdefault("metadata", {})
         if meta is None:
             meta = obj["metadata"] = {}
@@ -202,10 +210,13 @@ class Api:
         subresource: str = "",
         dry_run: bool = False,
         field_manager: str | None = None,
+        field_validation: str = "",
+        warnings: builtins.list[str] | None = None,
     ) -> Obj:
         """Replace an object (PUT)."""
         obj = copy.deepcopy(body)
         self._check_type(rt, obj)
+        self._decode_custom(rt, obj, field_validation, warnings, _cannot_handle)
         meta = obj.setdefault("metadata", {})
         if meta.get("name") and meta["name"] != name:
             raise errors.bad_request(
@@ -245,6 +256,8 @@ class Api:
             if merged["status"] is None:
                 merged.pop("status")
             obj = merged
+            if not rt.builtin:
+                self._default(rt, obj)
         elif subresource == "ephemeralcontainers":
             merged = clone(current)
             merged["spec"]["ephemeralContainers"] = (obj.get("spec") or {}).get("ephemeralContainers") or []
@@ -302,6 +315,8 @@ class Api:
         field_manager: str | None = None,
         force: bool = False,
         dry_run: bool = False,
+        field_validation: str = "",
+        warnings: builtins.list[str] | None = None,
     ) -> tuple[Obj, bool]:
         """Apply a patch of the given media type; server-side apply may create (returns created flag)."""
         ctype = content_type.split(";")[0].strip()
@@ -313,6 +328,7 @@ class Api:
                 if not isinstance(body, dict):
                     raise errors.bad_request("apply patch must be an object")
                 self._check_type(rt, body)
+                self._check_applied_fields(rt, namespace, name, body)
                 if body.get("metadata", {}).get("name") not in (None, name):
                     raise errors.bad_request(
                         f"the name of the object ({body['metadata']['name']}) does not match the name on "
@@ -356,6 +372,7 @@ class Api:
                 )
             if not isinstance(patched, dict):
                 raise errors.bad_request("patch result is not an object")
+            self._decode_custom(rt, patched, field_validation, warnings, _invalid_patch)
             pmeta = patched.setdefault("metadata", {})
             if pmeta.get("resourceVersion") and pmeta["resourceVersion"] != current["metadata"]["resourceVersion"]:
                 raise errors.conflict(rt.group, rt.plural, name)
@@ -524,6 +541,43 @@ class Api:
 
     # ------------------------------------------------------------- helpers
 
+    def selectable_fields(self, rt: ResourceType) -> frozenset[str]:
+        """Field selector keys a CRD declares for `rt` beyond metadata.name and metadata.namespace."""
+        served = self.crds.get(rt)
+        return served.selectable_fields if served is not None else frozenset()
+
+    def _decode_custom(
+        self, rt: ResourceType, obj: Obj, directive: str, warnings: builtins.list[str] | None, strict: StrictError
+    ) -> None:
+        """The apiserver's decoding of a custom resource: fields its schema does not declare are dropped,
+        and, by `fieldValidation`, refused (Strict), reported as warnings (Warn, the default) or not (Ignore)."""
+        schema = self.crds.schema(rt)
+        if schema is None:
+            return
+        given = copy.deepcopy(obj) if directive == "Strict" else obj
+        unknown = schema_validation.prune(obj, schema)
+        if not unknown or directive == "Ignore":
+            return
+        if directive == "Strict":
+            raise strict(rt, given, unknown)
+        if warnings is not None:
+            warnings.extend(f'unknown field "{path}"' for path in unknown)
+
+    def _check_applied_fields(self, rt: ResourceType, namespace: str, name: str, applied: Obj) -> None:
+        """Server-side apply types the applied configuration against the schema first; a field the schema
+        does not declare fails that step whatever `fieldValidation` says, and kube-apiserver reports it as
+        an internal error (500) with the structured-merge-diff message."""
+        schema = self.crds.schema(rt)
+        if schema is None:
+            return
+        unknown = schema_validation.prune(copy.deepcopy(applied), schema)
+        if not unknown:
+            return
+        problems = [f".{path}: field not declared in schema" for path in unknown]
+        detail = problems[0] if len(problems) == 1 else "errors:\n  " + "\n  ".join(problems)
+        where = f"{namespace if rt.namespaced else ''}/{name}; {rt.api_version}, Kind={rt.kind}"
+        raise ApiError(500, "", f"failed to create typed patch object ({where}): {detail}")
+
     def _check_type(self, rt: ResourceType, obj: Obj) -> None:
         kind, api_version = obj.get("kind"), obj.get("apiVersion")
         if api_version and api_version != rt.api_version:
@@ -592,6 +646,9 @@ class Api:
         name = obj["metadata"]["name"]
         causes: list[tuple[str, str, str]] = []
         spec = obj.get("spec") or {}
+        schema = self.crds.schema(rt)
+        if schema is not None:
+            causes += schema_validation.validate(obj, schema)
         if rt.key == "/pods":
             causes += _validate_pod_spec(spec, "spec")
             if old is not None:
@@ -634,7 +691,7 @@ class Api:
             and (obj.get("data") != old.get("data") or obj.get("binaryData") != old.get("binaryData"))
         ):
             causes.append(("FieldValueForbidden", "data", "Forbidden: field is immutable when `immutable` is set"))
-        elif rt.key == "apiextensions.k8s.io/customresourcedefinitions":
+        elif rt.key == CRD_KEY:
             group, names = spec.get("group", ""), spec.get("names") or {}
             if name != f"{names.get('plural', '')}.{group}":
                 causes.append(
@@ -654,10 +711,18 @@ class Api:
                         "Invalid value: null: must have exactly one version marked as storage version",
                     )
                 )
+            for i, version in enumerate(spec.get("versions") or []):
+                schema = (version.get("schema") or {}).get("openAPIV3Schema") if isinstance(version, dict) else None
+                path = f"spec.versions[{i}].schema.openAPIV3Schema"
+                causes += schema_validation.structural_problems(schema, path)
         if causes:
             raise errors.invalid(rt.group, rt.kind, name, causes)
 
     def _default(self, rt: ResourceType, obj: Obj) -> None:
+        schema = self.crds.schema(rt)
+        if schema is not None:
+            schema_validation.apply_defaults(obj, schema)
+            return
         key = rt.key
         if key == "/pods":
             self._default_pod_spec(obj.setdefault("spec", {}))
@@ -749,6 +814,30 @@ class Api:
             for port in c.get("ports") or []:
                 if isinstance(port, dict):
                     port.setdefault("protocol", "TCP")
+
+
+def _strict_message(unknown: list[str]) -> str:
+    return "strict decoding error: " + ", ".join(f'unknown field "{path}"' for path in unknown)
+
+
+def _cannot_handle(rt: ResourceType, _obj: Obj, unknown: list[str]) -> ApiError:
+    """How create and update refuse unknown fields under fieldValidation=Strict."""
+    return errors.bad_request(
+        f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {_strict_message(unknown)}'
+    )
+
+
+def _invalid_patch(_rt: ResourceType, patched: Obj, unknown: list[str]) -> ApiError:
+    """How a JSON or merge patch is refused under fieldValidation=Strict: the patched object is the value."""
+    shown = dict(patched, metadata={k: v for k, v in (patched.get("metadata") or {}).items() if k != "managedFields"})
+    value = json.dumps(json.dumps(shown, separators=(",", ":"), sort_keys=True))
+    message = f"Invalid value: {value}: {_strict_message(unknown)}"
+    return ApiError(
+        422,
+        "Invalid",
+        f' "" is invalid: patch: {message}',
+        {"causes": [{"reason": "FieldValueInvalid", "message": message, "field": "patch"}]},
+    )
 
 
 def _spec_of(obj: Obj) -> Any:

@@ -280,16 +280,34 @@ class Router:
             return self._list(req, t)
         if verb == "watch":
             return self._watch(req, t)
+        validation = req.q("fieldValidation") or ""
+        warnings: list[str] = []
         if verb == "create":
             body = self._body(req)
-            obj = self.api.create(rt, t.namespace, body, dry_run=dry_run, field_manager=_manager(req))
-            return _ok(obj, 201)
+            obj = self.api.create(
+                rt,
+                t.namespace,
+                body,
+                dry_run=dry_run,
+                field_manager=_manager(req),
+                field_validation=validation,
+                warnings=warnings,
+            )
+            return _warned(_ok(obj, 201), warnings)
         if verb == "update":
             body = self._body(req)
             obj = self.api.update(
-                rt, t.namespace, t.name, body, subresource=t.sub, dry_run=dry_run, field_manager=_manager(req)
+                rt,
+                t.namespace,
+                t.name,
+                body,
+                subresource=t.sub,
+                dry_run=dry_run,
+                field_manager=_manager(req),
+                field_validation=validation,
+                warnings=warnings,
             )
-            return _ok(obj)
+            return _warned(_ok(obj), warnings)
         if verb == "patch":
             ctype = req.header("content-type")
             body = self._patch_body(req, ctype)
@@ -303,8 +321,10 @@ class Router:
                 field_manager=req.q("fieldManager") if ctype.startswith("application/apply-patch") else _manager(req),
                 force=req.q("force") in ("true", "1"),
                 dry_run=dry_run,
+                field_validation=validation,
+                warnings=warnings,
             )
-            return _ok(obj, 201 if created else 200)
+            return _warned(_ok(obj, 201 if created else 200), warnings)
         if verb == "delete":
             opts = self._delete_options(req)
             obj, removed = self.api.delete(rt, t.namespace, t.name, opts)
@@ -409,10 +429,15 @@ class Router:
             )
         return opts
 
+    def _printer_columns(self, rt: ResourceType) -> tuple[dict[str, Any], ...] | None:
+        served = self.api.crds.get(rt)
+        return served.columns if served is not None else None
+
     def _object_response(self, req: Request, rt: ResourceType, obj: Obj) -> Response:
         if tables.wants_table(req.header("accept")):
             meta = {"resourceVersion": obj["metadata"].get("resourceVersion", "")}
-            return _ok(tables.table(rt.key, [obj], meta, req.q("includeObject", "Metadata") or "Metadata"))
+            include = req.q("includeObject", "Metadata") or "Metadata"
+            return _ok(tables.table(rt.key, [obj], meta, include, self._printer_columns(rt)))
         return _ok(obj)
 
     def _list(self, req: Request, t: Target) -> Response:
@@ -430,13 +455,14 @@ class Router:
             meta["continue"] = res.continue_token
             meta["remainingItemCount"] = res.remaining
         if tables.wants_table(req.header("accept")):
-            return _ok(tables.table(t.rt.key, res.items, meta, req.q("includeObject", "Metadata") or "Metadata"))
+            include = req.q("includeObject", "Metadata") or "Metadata"
+            return _ok(tables.table(t.rt.key, res.items, meta, include, self._printer_columns(t.rt)))
         return _ok({"kind": f"{t.rt.kind}List", "apiVersion": t.rt.api_version, "metadata": meta, "items": res.items})
 
     def _watch(self, req: Request, t: Target) -> Stream:
         rt = t.rt
         labels = parse_label_selector(req.q("labelSelector"))
-        fields = parse_field_selector(req.q("fieldSelector"), rt.key)
+        fields = parse_field_selector(req.q("fieldSelector"), rt.key, self.api.selectable_fields(rt))
         ns = t.namespace
 
         def matches(obj: Obj | None) -> bool:
@@ -456,6 +482,7 @@ class Router:
             except ValueError as exc:
                 raise errors.bad_request(f"invalid resource version: {rv_param}") from exc
         as_table = tables.wants_table(req.header("accept"))
+        columns = self._printer_columns(rt)
         include = req.q("includeObject", "Metadata") or "Metadata"
         bookmarks = req.q("allowWatchBookmarks") == "true"
         timeout = float(req.q("timeoutSeconds") or 1800)
@@ -475,7 +502,8 @@ class Router:
 
         def encode(etype: str, obj: Obj) -> bytes:
             if as_table and etype in ("ADDED", "MODIFIED", "DELETED"):
-                obj = tables.table(rt.key, [obj], {"resourceVersion": obj["metadata"].get("resourceVersion")}, include)
+                meta = {"resourceVersion": obj["metadata"].get("resourceVersion")}
+                obj = tables.table(rt.key, [obj], meta, include, columns)
             return dumps({"type": etype, "object": obj}) + b"\n"
 
         def bookmark(rv: int, end_of_initial: bool = False) -> bytes:
@@ -681,7 +709,7 @@ class Router:
             # An empty protobuf Document parses as "no schemas", so kubectl skips client-side validation.
             return Response(200, b"", "application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
         if path == "/openapi/v3":
-            return _ok(discovery.openapi_root(self.registry))
+            return _ok(discovery.openapi_root(self.registry, self.api.crds.schema))
         rest = path[len("/openapi/v3/") :].split("/")
         if rest[0] == "api" and len(rest) == 2:
             group, version = "", rest[1]
@@ -691,7 +719,7 @@ class Router:
             return Response(404, b"404 page not found\n", "text/plain; charset=utf-8")
         if not self.registry.in_group_version(group, version):
             return Response(404, b"404 page not found\n", "text/plain; charset=utf-8")
-        resp = _ok(discovery.openapi_gv(self.registry, group, version))
+        resp = _ok(discovery.openapi_gv(self.registry, group, version, self.api.crds.schema))
         resp.headers["Cache-Control"] = "public, immutable"
         return resp
 
@@ -718,6 +746,15 @@ class Router:
         if path == "/_kubesim/impersonation/log" and req.method == "GET":
             return _ok({"items": list(self.impersonation.log)})
         raise errors.resource_not_found()
+
+
+def _warned(resp: Response, warnings: list[str]) -> Response:
+    """Attach warnings as the apiserver does: `Warning: 299 - "text"`, several in one comma-separated header."""
+    if warnings:
+        resp.headers["Warning"] = ", ".join(
+            '299 - "' + w.replace("\\", "\\\\").replace('"', '\\"') + '"' for w in warnings
+        )
+    return resp
 
 
 def _manager(req: Request) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from kubesim.errors import bad_request
@@ -190,11 +190,16 @@ def field_value(obj: Mapping[str, Any], path: str) -> str:
     return str(cur)
 
 
-def parse_field_selector(text: str | None, resource_key: str) -> Callable[[Mapping[str, Any]], bool]:
-    """Compile a `fieldSelector` query string, rejecting fields the apiserver would reject."""
+def parse_field_selector(
+    text: str | None, resource_key: str, selectable: Iterable[str] = ()
+) -> Callable[[Mapping[str, Any]], bool]:
+    """Compile a `fieldSelector` query string, rejecting fields the apiserver would reject.
+
+    `selectable`: the `selectableFields` a CRD declares for a custom resource.
+    """
     if not text or not text.strip():
         return _match_everything
-    allowed = _COMMON_FIELDS | _FIELDS.get(resource_key, set())
+    allowed = _COMMON_FIELDS | _FIELDS.get(resource_key, set()) | set(selectable)
     reqs: list[tuple[str, bool, str]] = []
     for part in text.split(","):
         part = part.strip()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -281,9 +283,23 @@ def _partial(obj: Obj) -> Obj:
     return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]}
 
 
-def table(resource_key: str, items: list[Obj], list_meta: Obj, include_object: str = "Metadata") -> Obj:
-    """A meta.k8s.io/v1 Table of `items` with the columns a real apiserver prints for the resource."""
-    cols = COLUMNS.get(resource_key, [_NAME, _AGE])
+def table(
+    resource_key: str,
+    items: list[Obj],
+    list_meta: Obj,
+    include_object: str = "Metadata",
+    printer_columns: Sequence[Mapping[str, Any]] | None = None,
+) -> Obj:
+    """A meta.k8s.io/v1 Table of `items` with the columns a real apiserver prints for the resource.
+
+    `printer_columns` are a CRD version's `additionalPrinterColumns` (None: not a CRD-defined resource).
+    """
+    descriptions = dict(_DESCRIPTIONS)
+    if printer_columns is not None:
+        cols = custom_columns(printer_columns)
+        descriptions.update({str(c["name"]): str(c.get("description") or "") for c in printer_columns})
+    else:
+        cols = COLUMNS.get(resource_key, [_NAME, _AGE])
     rows = []
     for obj in items:
         row: dict[str, Any] = {"cells": [c[3](obj) for c in cols]}
@@ -301,7 +317,7 @@ def table(resource_key: str, items: list[Obj], list_meta: Obj, include_object: s
                 "name": name,
                 "type": ctype,
                 "format": "name" if name == "Name" else "",
-                "description": _DESCRIPTIONS.get(name, name),
+                "description": descriptions.get(name, name),
                 "priority": prio,
             }
             for name, ctype, prio, _ in cols
@@ -313,3 +329,106 @@ def table(resource_key: str, items: list[Obj], list_meta: Obj, include_object: s
 def wants_table(accept: str) -> bool:
     """Whether the Accept header prefers a Table rendering."""
     return "as=Table" in accept
+
+
+# ------------------------------------------------------------------------------ CRD printer columns
+
+
+def custom_columns(printer_columns: Sequence[Mapping[str, Any]]) -> list[Column]:
+    """Name, then a CRD version's printer columns (Age alone when it declares none, as the apiserver does)."""
+    if not printer_columns:
+        return [_NAME, _AGE]
+    out = [_NAME]
+    for c in printer_columns:
+        path, kind = str(c.get("jsonPath", "")), str(c.get("type", "string"))
+        out.append((str(c["name"]), kind, int(c.get("priority", 0)), _cell_of(path, kind)))
+    return out
+
+
+def _cell_of(path: str, kind: str) -> Callable[[Obj], Any]:
+    steps = _parse_jsonpath(path)
+
+    def cell(obj: Obj) -> Any:
+        found = _evaluate(obj, steps)
+        return _cell(found[0], kind) if found else None
+
+    return cell
+
+
+def _cell(value: Any, kind: str) -> Any:
+    """A value as the apiserver's CRD table convertor renders it for a column type (None prints <none>)."""
+    if kind == "integer":
+        return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if kind == "number":
+        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if kind == "boolean":
+        return value if isinstance(value, bool) else None
+    if kind == "date":
+        try:
+            when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        age = (datetime.now(UTC) - when).total_seconds()
+        return "<invalid>" if age < -1 else human_duration(age)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+_STEP = re.compile(
+    r"""\.(?P<field>[^.\[]+)"""
+    r"""|\[(?P<index>-?\d+)\]"""
+    r"""|\[(?P<star>\*)\]"""
+    r"""|\[['"](?P<quoted>[^'"]+)['"]\]"""
+    r"""|\[\?\(@\.(?P<key>[\w.-]+)\s*(?:==\s*['"]?(?P<want>[^'")]*)['"]?)?\)\]"""
+)
+
+
+Step = tuple[str, str, str | None]
+"""(kind, argument, wanted value of a filter): `field`, `index`, `all`, `filter` or `never`."""
+
+
+def _parse_jsonpath(path: str) -> list[Step]:
+    """The steps of the simple JSONPath printer columns use: `.a.b`, `['a.b']`, `[0]`, `[*]`,
+    `[?(@.type=="Ready")]`. Anything else selects nothing."""
+    text = path.strip().removeprefix("{").removesuffix("}").removeprefix("$")
+    steps: list[Step] = []
+    pos = 0
+    while pos < len(text):
+        m = _STEP.match(text, pos)
+        if m is None:
+            return [("never", "", None)]
+        pos = m.end()
+        if m.group("field") is not None or m.group("quoted") is not None:
+            steps.append(("field", m.group("field") or m.group("quoted"), None))
+        elif m.group("index") is not None:
+            steps.append(("index", m.group("index"), None))
+        elif m.group("star") is not None:
+            steps.append(("all", "", None))
+        else:
+            steps.append(("filter", m.group("key"), m.group("want")))
+    return steps
+
+
+def _evaluate(obj: Any, steps: list[Step]) -> list[Any]:
+    current = [obj]
+    for kind, arg, want in steps:
+        nxt: list[Any] = []
+        for value in current:
+            if kind == "field" and isinstance(value, dict) and arg in value:
+                nxt.append(value[arg])
+            elif kind == "index" and isinstance(value, list) and -len(value) <= int(arg) < len(value):
+                nxt.append(value[int(arg)])
+            elif kind == "all" and isinstance(value, list):
+                nxt.extend(value)
+            elif kind == "filter" and isinstance(value, list):
+                for item in value:
+                    got = _evaluate(item, [("field", part, None) for part in arg.split(".")])
+                    if got and (want is None or _cell(got[0], "string") == want):
+                        nxt.append(item)
+        current = nxt
+    return current
