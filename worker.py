@@ -251,9 +251,7 @@ async def main() -> None:
     )
     check_group_directory(announcer, catalog.catalog)
     sweeper = OrphanSweeper(client, lambda: catalog.catalog, activities)
-    if await ensure_sweeper_schedule(
-        client, settings.task_queue, settings.sweep_interval, settings.sweep_min_age
-    ):
+    if await ensure_sweeper_schedule(client, settings.task_queue, settings.sweep_interval, settings.sweep_min_age):
         log.info("created schedule %s (every %s)", SWEEPER_SCHEDULE_ID, settings.sweep_interval)
     with concurrent.futures.ThreadPoolExecutor(max_workers=settings.max_activity_threads) as executor:
         worker = build_worker(client, settings.task_queue, activities, executor, sweeper, announcer)

@@ -24,7 +24,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from domain.catalog.catalog import Catalog, LoadResult, Source, load_objects
-from domain.catalog.watch import CatalogSource, CatalogWatcher
+from domain.catalog.watch import CatalogSource, CatalogWatcher, log_result
 from domain.diagnostics import Diagnostic
 
 log = logging.getLogger("debug_sessions.catalog")
@@ -274,15 +274,7 @@ class KubernetesCatalogSource:
                 by_source[source.file] = obj
                 objects.append((manifest(obj), source))
         result = load_objects(objects, strict=self.strict)
-        for d in result.warnings:
-            log.warning("catalog: %s", d)
-        if result.catalog is None:
-            for d in result.errors:
-                log.error("catalog: %s", d)
-            kept = "keeping the last good catalog" if self.catalog is not None else "no catalog loaded yet"
-            log.error("catalog: rejected (%d errors); %s", len(result.errors), kept)
-        else:
-            log.info("catalog: loaded %s from the hub cluster", result.catalog.summary())
+        log_result(result, had_catalog=self.catalog is not None, origin=" from the hub cluster")
         with self._lock:
             self._last_result = result
             if result.catalog is not None:

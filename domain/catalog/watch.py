@@ -18,6 +18,19 @@ log = logging.getLogger("debug_sessions.catalog")
 Fingerprint = tuple[tuple[str, str], ...]
 
 
+def log_result(result: LoadResult, had_catalog: bool, origin: str = "") -> None:
+    """A load's findings, one per line, then its outcome (`origin`: where it came from, for the message)."""
+    for d in result.warnings:
+        log.warning("catalog: %s", d)
+    if result.catalog is None:
+        for d in result.errors:
+            log.error("catalog: %s", d)
+        kept = "keeping the last good catalog" if had_catalog else "no catalog loaded yet"
+        log.error("catalog: rejected (%d errors); %s", len(result.errors), kept)
+    else:
+        log.info("catalog: loaded %s%s", result.catalog.summary(), origin)
+
+
 class CatalogSource(Protocol):
     """Where a running process gets its catalog: files (`CatalogWatcher`) or a hub cluster
     (`kube.catalog_source.KubernetesCatalogSource`). Both keep the last good catalog."""
@@ -95,15 +108,7 @@ class CatalogWatcher:
         """
         fp = fingerprint(self.paths) if fp is None else fp
         result = load_catalog(self.paths, strict=self.strict)
-        for d in result.warnings:
-            log.warning("catalog: %s", d)
-        if result.catalog is None:
-            for d in result.errors:
-                log.error("catalog: %s", d)
-            kept = "keeping the last good catalog" if self.catalog is not None else "no catalog loaded yet"
-            log.error("catalog: rejected (%d errors); %s", len(result.errors), kept)
-        else:
-            log.info("catalog: loaded %s", result.catalog.summary())
+        log_result(result, had_catalog=self.catalog is not None)
         with self._lock:
             self._fingerprint = fp
             self._last_result = result

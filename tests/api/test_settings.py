@@ -42,7 +42,9 @@ def test_durations_are_typed(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValidationError, match="must be positive"):
         ApiSettings()
     monkeypatch.setenv("DEBUG_SESSION_APPROVAL_TIMEOUT", "soon")
-    with pytest.raises(ValidationError, match=r"DEBUG_SESSION_APPROVAL_TIMEOUT\n  Value error, invalid duration \"soon\""):
+    with pytest.raises(
+        ValidationError, match=r"DEBUG_SESSION_APPROVAL_TIMEOUT\n  Value error, invalid duration \"soon\""
+    ):
         ApiSettings()
 
 
