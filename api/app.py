@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from api import errors, openapi
+from api import errors, openapi, ui
 from api.admission_guard import AdmissionGuard
 from api.audit_trail import Auditor
 from api.auth import load_tokens
@@ -20,7 +20,7 @@ from api.deps import ApiState
 from api.metrics import ApiMetrics, RequestMetrics
 from api.oidc import OidcConfig, OidcVerifier
 from api.pod_tracker import PodTracker
-from api.routes import authorize, config, health, kubectl_debug, sessions, templates
+from api.routes import authorize, config, health, kubectl_debug, preview, sessions, templates
 from api.session_counts import SessionCounts
 from api.session_feed import SessionFeed
 from api.session_index import SessionIndex
@@ -149,8 +149,10 @@ def create_app(settings: ApiSettings, client: Client | None = None) -> FastAPI:
     for prefix in POD_TEMPLATE_PREFIXES:
         app.include_router(templates.pod_templates_router, prefix=prefix)
     for prefix in SESSION_PREFIXES:
+        app.include_router(preview.router, prefix=prefix)  # before /{name}: `preview` is no session
         app.include_router(sessions.router, prefix=prefix)
         app.include_router(kubectl_debug.router, prefix=prefix)
     for prefix in AUTHORIZE_PREFIXES:
         app.include_router(authorize.router, prefix=prefix)
+    ui.install(app)  # the web UI (api/ui/): its pages, static files and login; DEBUG_SESSION_UI_ENABLED
     return app

@@ -169,7 +169,10 @@ def debug_session(
         resolved_template=session.template.model_dump(mode="json", by_alias=True, exclude_none=True)
         | {"constraints": session.constraints.model_dump(mode="json", by_alias=True)},
         warnings=list(status.warnings),
-        events=[SessionEventView(at=whole_seconds(e.at), type=e.type, message=e.message) for e in status.events],
+        events=[
+            SessionEventView(at=whole_seconds(e.at), type=e.type, message=e.message, actor=e.actor)
+            for e in status.events
+        ],
     )
     return DebugSessionView(
         api_version=API_VERSION,

@@ -9,6 +9,7 @@ catcher whose messages are kept as files in the state directory; the audit trail
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -82,6 +83,15 @@ def _port_open(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.2)
         return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _ui_secret(state_dir: Path) -> str:
+    """A random UI secret kept in the state directory (created once, readable by its owner only)."""
+    path = state_dir / "ui-secret"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def _free_port() -> int:
@@ -177,6 +187,11 @@ def run(
         worker = stack.start("worker", [sys.executable, worker_py], worker_env)
         api_env = {
             **env,
+            "DEBUG_SESSION_TEMPORAL_UI_URL": os.environ.get(
+                "DEBUG_SESSION_TEMPORAL_UI_URL", f"http://127.0.0.1:{ui_port}"
+            ),
+            # logins survive an API restart within one state directory
+            "DEBUG_SESSION_UI_SECRET": os.environ.get("DEBUG_SESSION_UI_SECRET") or _ui_secret(state_dir),
             "DEBUG_SESSION_CATALOG_DIR": str(catalog),
             "DEBUG_SESSION_TOKENS_FILE": str(tokens),
             "DEBUG_SESSION_API_PORT": str(api_port),
@@ -194,6 +209,7 @@ def run(
         if worker.poll() is not None:
             raise SystemExit(f"the worker exited; see {state_dir / 'logs/worker.log'}")
         print()
+        print(f"Web UI         http://127.0.0.1:{api_port}/debug-sessions   (log in with a demo token below)")
         print(f"API            http://127.0.0.1:{api_port}   (docs: http://127.0.0.1:{api_port}/docs)")
         print(f"Temporal UI    http://127.0.0.1:{ui_port}")
         print(f"metrics        http://127.0.0.1:{api_port}/metrics (API)")

@@ -224,6 +224,8 @@ class SessionEventView(Model):
     at: Time
     type: str
     message: str
+    actor: str = ""
+    """Who caused it (empty: the session itself)."""
 
 
 class DebugSessionStatus(Model):

@@ -151,7 +151,7 @@ def _limited_bindings(catalog: Catalog, template: str) -> list[DebugSessionClust
     ]
 
 
-async def _open_counts(
+async def open_counts(
     state: ApiState, catalog: Catalog, template: str, who: Identity, recent: tuple[RecentStart, ...]
 ) -> dict[str, OpenSessionCounts]:
     """Open sessions through each of the template's bindings that limits them
@@ -201,7 +201,7 @@ async def _admit_and_start(
     body: CreateSessionRequest, who: Identity, state: ApiState, catalog: Any, held: Held
 ) -> DebugSessionView:
     template = body.template_ref.strip()
-    counts = await _open_counts(state, catalog, template, who, held.recent) if SAFE_NAME.match(template) else {}
+    counts = await open_counts(state, catalog, template, who, held.recent) if SAFE_NAME.match(template) else {}
     try:
         resolution = resolve_session(
             catalog,
